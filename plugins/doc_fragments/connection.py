@@ -29,12 +29,12 @@ options:
     type: str
   token:
     description:
-      - A bearer token, sent as C(Authorization: Bearer). With mlflow-oidc-auth this is an ID token (JWT)
-        issued by the identity provider, which counts as an interactive sign-in.
+      - "A bearer token, sent as C(Authorization: Bearer). With mlflow-oidc-auth this is an ID token (JWT)
+        issued by the identity provider, which counts as an interactive sign-in."
       - If not set, the value of the E(MLFLOW_TRACKING_TOKEN) environment variable is used.
-      - B(Precedence) when several are given, first match wins: O(token), then the OIDC sign-in with
+      - "B(Precedence) when several are given, first match wins: O(token), then the OIDC sign-in with
         O(oidc_refresh_token), then O(username)/O(password). So a task can switch to a bearer sign-in while
-        C(module_defaults) carries the basic credentials.
+        C(module_defaults) carries the basic credentials."
     type: str
   oidc_discovery_url:
     description:
@@ -110,6 +110,7 @@ attributes:
     support: full
     description: Shows the resource before and after, with secrets masked.
   action_group:
+    description: Use C(group/prokube.mlflow.mlflow) in C(module_defaults) to set the connection options once.
     support: full
     membership:
       - prokube.mlflow.mlflow
@@ -122,7 +123,9 @@ attributes:
     description: The module only reads.
   diff_mode:
     support: none
+    description: The module changes nothing, so there is no diff.
   action_group:
+    description: Use C(group/prokube.mlflow.mlflow) in C(module_defaults) to set the connection options once.
     support: full
     membership:
       - prokube.mlflow.mlflow

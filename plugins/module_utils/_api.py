@@ -13,11 +13,20 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 from ansible_collections.prokube.mlflow.plugins.module_utils._client import MlflowApiError, MlflowError, seg
 
 MLFLOW = "/api/2.0/mlflow"
 PERMISSIONS = MLFLOW + "/permissions"
 LEVELS = ("READ", "USE", "EDIT", "MANAGE", "NO_PERMISSIONS")
+# MLflow 3 stores a prompt as a registered model with this tag, its versions as model versions whose
+# tags carry the template (mlflow/prompt/constants.py); the source is MLflow's own placeholder.
+PROMPT_TAG = "mlflow.prompt.is_prompt"
+PROMPT_TEXT_TAG = "mlflow.prompt.text"
+PROMPT_TYPE_TAG = "_mlflow_prompt_type"
+PROMPT_SOURCE = "prompt-template"
+PROMPT_VERSION_SYSTEM_TAGS = frozenset((PROMPT_TAG, PROMPT_TEXT_TAG, PROMPT_TYPE_TAG))
 
 
 class Generation(object):
@@ -182,11 +191,433 @@ class MlflowApi(object):
         self.client.post(MLFLOW + "/experiments/delete-experiment-tag", {"experiment_id": str(experiment_id), "key": key})
 
     # ------------------------------------------------------------------ registered models and prompts (MLflow)
+    @staticmethod
+    def _registered_model(raw):
+        tags = tags_to_dict(raw.get("tags"))
+        return {
+            "name": raw["name"],
+            "description": raw.get("description") or "",
+            "tags": tags,
+            "is_prompt": tags.get(PROMPT_TAG) == "true",
+            "creation_timestamp": raw.get("creation_timestamp"),
+            "last_updated_timestamp": raw.get("last_updated_timestamp"),
+        }
+
+    def get_registered_model(self, name):
+        """The registered model (or prompt: ``is_prompt``) of that name, or None."""
+        try:
+            data = self.client.get(MLFLOW + "/registered-models/get", params={"name": name})
+        except MlflowApiError as exc:
+            if exc.not_found or exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+                return None
+            raise
+        return self._registered_model(data["registered_model"])
+
+    def create_registered_model(self, name, description=None, tags=None, prompt=False):
+        tags = dict(tags or {})
+        if prompt:
+            tags[PROMPT_TAG] = "true"
+        body = {"name": name, "tags": dict_to_tags(tags)}
+        if description:
+            body["description"] = description
+        return self._registered_model(self.client.post(MLFLOW + "/registered-models/create", body)["registered_model"])
+
+    def update_registered_model(self, name, description):
+        self.client.patch(MLFLOW + "/registered-models/update", {"name": name, "description": description or ""})
+
+    def delete_registered_model(self, name):
+        self.client.delete(MLFLOW + "/registered-models/delete", {"name": name})
+
+    def set_registered_model_tag(self, name, key, value):
+        self.client.post(MLFLOW + "/registered-models/set-tag", {"name": name, "key": key, "value": "" if value is None else str(value)})
+
+    def delete_registered_model_tag(self, name, key):
+        self.client.delete(MLFLOW + "/registered-models/delete-tag", {"name": name, "key": key})
+
+    @staticmethod
+    def _prompt_version(raw):
+        tags = tags_to_dict(raw.get("tags"))
+        text = tags.get(PROMPT_TEXT_TAG)
+        template = text
+        if tags.get(PROMPT_TYPE_TAG) == "chat" and text is not None:
+            try:
+                template = json.loads(text)
+            except ValueError:
+                template = text
+        return {
+            "name": raw["name"],
+            "version": int(raw["version"]),
+            "template": template,
+            "prompt_type": tags.get(PROMPT_TYPE_TAG, "text"),
+            "commit_message": raw.get("description") or "",
+            "tags": dict((k, v) for k, v in tags.items() if k not in PROMPT_VERSION_SYSTEM_TAGS),
+            "creation_timestamp": raw.get("creation_timestamp"),
+        }
+
+    def get_latest_prompt_version(self, name):
+        """The prompt's highest version (as ``mlflow.genai.load_prompt(name)`` sees it), or None."""
+        data = self.client.get(MLFLOW + "/model-versions/search", params={
+            # MLflow hides prompt versions from a version search unless the filter asks for them.
+            "filter": "name = '%s' AND tags.`%s` = 'true'" % (name.replace("'", "\\'"), PROMPT_TAG),
+            "order_by": "version_number DESC", "max_results": 1}) or {}
+        versions = data.get("model_versions") or []
+        return self._prompt_version(versions[0]) if versions else None
+
+    def create_prompt_version(self, name, template, commit_message=None):
+        """Register a new prompt version the way MLflow's own client does (source placeholder, prompt tags)."""
+        chat = not isinstance(template, str)
+        tags = {PROMPT_TAG: "true", PROMPT_TEXT_TAG: json.dumps(template) if chat else template,
+                PROMPT_TYPE_TAG: "chat" if chat else "text"}
+        body = {"name": name, "source": PROMPT_SOURCE, "tags": dict_to_tags(tags)}
+        if commit_message:
+            body["description"] = commit_message
+        return self._prompt_version(self.client.post(MLFLOW + "/model-versions/create", body)["model_version"])
+
 
     # ------------------------------------------------------------------ users, service accounts, tokens (plugin)
+    @staticmethod
+    def _user(raw):
+        return {
+            "username": raw["username"],
+            "display_name": raw.get("display_name"),
+            "is_admin": bool(raw.get("is_admin")),
+            "is_service_account": bool(raw.get("is_service_account")),
+            "groups": sorted(g["group_name"] if isinstance(g, dict) else str(g) for g in raw.get("groups") or []),
+        }
+
+    def get_user(self, username):
+        """One user or service account (flags and group names), or None. Usernames are lower-cased."""
+        try:
+            raw = self.client.get(self.generation.path("user", username=username.lower()))
+        except MlflowApiError as exc:
+            if exc.not_found:
+                return None
+            raise
+        return self._user(raw)
+
+    def _user_details_path(self):
+        # GET /users/details (admin): objects with ``active`` and ``managed_by``; same prefix as "users".
+        return self.generation.path("users") + "/details"
+
+    def get_user_detail(self, username):
+        """The admin listing's row of one user ({username, display_name, is_admin, is_service_account, active,
+        managed_by, service_account_source}), or None. One request: ``search`` narrows, the exact match is kept."""
+        username = username.lower()
+        rows = self.client.get(self._user_details_path(), params={"search": username}) or []
+        for row in rows:
+            if row.get("username", "").lower() == username:
+                return row
+        return None
+
+    def list_users(self, service=None):
+        """Every user as an admin-listing row, following pages. ``service``: True/False filters, None both."""
+        params = {} if service is None else {"service": "true" if service else "false"}
+        try:
+            return self.client.paginate_offset(self._user_details_path(), params=params)
+        except MlflowApiError as exc:
+            if not exc.missing_route:
+                raise
+        # Before /users/details existed: the name lists, then one read per user.
+        names = []
+        for svc in ((False, True) if service is None else (service,)):
+            names.extend(self.client.get(self.generation.path("users"), params={"service": "true"} if svc else None) or [])
+        rows = []
+        for name in names:
+            user = self.get_user(name)
+            if user is not None:
+                rows.append(dict((k, user[k]) for k in ("username", "display_name", "is_admin", "is_service_account")))
+        return rows
+
+    def create_user(self, username, display_name, is_admin, is_service_account):
+        """``POST /users``: creates, or for an existing user OVERWRITES both flags (so always send both)."""
+        body = {"username": username.lower(), "display_name": display_name,
+                "is_admin": bool(is_admin), "is_service_account": bool(is_service_account)}
+        return self.client.post(self.generation.path("users"), body)
+
+    def delete_user(self, username):
+        """Delete a user; False when it did not exist. 409 (last active administrator, ownership) is one clear line."""
+        try:
+            self.client.delete(self.generation.path("user_delete"), body={"username": username.lower()})
+        except MlflowApiError as exc:
+            if exc.not_found:
+                return False
+            if exc.status == 409:
+                hint = ""
+                if "admin" in (exc.detail or "").lower():
+                    hint = " The server keeps at least one active administrator: make another user an administrator first."
+                raise MlflowError("cannot delete user %s: the server refused (409: %s).%s" % (username, exc.detail, hint))
+            raise
+        return True
+
+    def set_user_active(self, username, active):
+        """``PATCH /users/{u}/active``: deactivating revokes sessions and tokens and keeps grants."""
+        try:
+            return self.client.patch(self.generation.path("user_active", username=username.lower()), {"active": bool(active)})
+        except MlflowApiError as exc:
+            if exc.status == 409:
+                raise MlflowError("cannot %s user %s: the server refused (409: %s)"
+                                  % ("activate" if active else "deactivate", username, exc.detail))
+            raise
+
+    def current_user(self):
+        """Who the client's credentials authenticate as (``GET /users/current``)."""
+        return self._user(self.client.get(self.generation.path("current_user")))
+
+    def _need_named_tokens(self):
+        if not self.generation.named_tokens:
+            raise MlflowError("access tokens with a readable name and expiry need mlflow-oidc-auth 8.0 or later; this "
+                              "server is %s" % self.generation.label)
+
+    def list_tokens(self, username):
+        """A user's tokens (metadata only, never the secret), or None when the user does not exist."""
+        self._need_named_tokens()
+        try:
+            data = self.client.get(self.generation.path("tokens", username=username.lower()))
+        except MlflowApiError as exc:
+            if exc.not_found:
+                return None
+            raise
+        return list((data or {}).get("tokens") or [])
+
+    def create_token(self, username, name, expiration):
+        """Mint a named token (``expiration`` ISO 8601 with Z): returns the token record plus ``token``."""
+        self._need_named_tokens()
+        return self.client.post(self.generation.path("tokens", username=username.lower()),
+                                {"name": name, "expiration": expiration})
+
+    def rotate_default_token(self, username, expiration):
+        """Replace the token named ``default`` atomically: returns ``{"token", "expires_at", "message"}``."""
+        return self.client.patch(self.generation.path("access_token"),
+                                 {"username": username.lower(), "expiration": expiration})
+
+    def delete_token(self, username, token_id):
+        """Revoke one token; False when it was already gone."""
+        self._need_named_tokens()
+        try:
+            self.client.delete(self.generation.path("token", username=username.lower(), token_id=token_id))
+        except MlflowApiError as exc:
+            if exc.not_found:
+                return False
+            raise
+        return True
 
     # ------------------------------------------------------------------ groups (plugin)
+    def list_groups(self, search=None):
+        """Group names (``GET /permissions/groups``, a bare list of strings), following pages."""
+        params = {"search": search} if search else None
+        return [str(g) for g in self.client.paginate_offset(PERMISSIONS + "/groups", params=params)]
+
+    def group_exists(self, name):
+        """Whether a group of exactly this name exists (one request: ``search`` narrows, exact match decides)."""
+        return name in self.list_groups(search=name if len(name) <= 256 else None)
+
+    def create_group(self, name):
+        """``POST /permissions/groups``: idempotent (201 created / 200 already there)."""
+        if not self.generation.can_create_groups:
+            raise MlflowError("this server (mlflow-oidc-auth %s) cannot create groups through its API: a group appears "
+                              "when a member first signs in (7.21+ can create them ahead)" % self.generation.label)
+        try:
+            return self.client.post(self.generation.path("groups_create"), {"group_name": name})
+        except MlflowApiError as exc:
+            if exc.missing_route:
+                raise MlflowError("this server (mlflow-oidc-auth %s) has no route to create groups (added in 7.21): "
+                                  "a group appears when a member first signs in" % self.generation.label)
+            raise
 
     # ------------------------------------------------------------------ grants (plugin)
+    # Resource types as the grant routes spell them; the subject is a user or a group.
+    GRANT_ROUTES = {"experiment": "experiments", "registered_model": "registered-models", "prompt": "prompts"}
+    PATTERN_ROUTES = {"experiment": "experiment-patterns", "registered_model": "registered-models-patterns",
+                      "prompt": "prompts-patterns"}
+
+    @staticmethod
+    def _subject_path(subject_kind, subject):
+        return PERMISSIONS + ("/users/%s" if subject_kind == "user" else "/groups/%s") % seg(subject)
+
+    def list_subject_grants(self, subject_kind, subject, resource_type):
+        """One subject's grant listing of one resource type: ``[{id?, name, permission, kind}]``.
+
+        For a group these are its grant rows. For a user the server lists EVERY resource the caller
+        may see with the user's effective permission and where it comes from (``kind``: ``user`` is a
+        direct grant; ``group``, ``regex``, ``fallback`` ... are not).
+        """
+        gen = self.generation
+        path = "%s/%s" % (self._subject_path(subject_kind, subject), self.GRANT_ROUTES[resource_type])
+        try:
+            raw = self.client.get(path) or []
+        except MlflowApiError as exc:
+            if subject_kind == "group" and exc.status == 500:
+                exc.hint = ("The plugin fails to list a group's grants when the group does not exist or one of its "
+                            "grants names a resource that no longer exists")
+                raise MlflowApiError(exc.method, exc.path, exc.status, exc.error_code, exc.detail, exc.html, exc.hint)
+            raise
+        items = []
+        for item in raw:
+            row = {"name": item.get("name"), "permission": item.get("permission"),
+                   "kind": item.get(gen.list_kind_key, subject_kind)}
+            if "id" in item:
+                row["id"] = str(item["id"])
+            items.append(row)
+        return items
+
+    def _grant_path(self, subject_kind, subject, resource_type, key):
+        return "%s/%s/%s" % (self._subject_path(subject_kind, subject), self.GRANT_ROUTES[resource_type], seg(key))
+
+    def get_user_grant(self, username, resource_type, key):
+        """A user's direct grant level on one resource (experiment id or model/prompt name), or None."""
+        try:
+            data = self.client.get(self._grant_path("user", username, resource_type, key)) or {}
+        except MlflowApiError as exc:
+            if exc.not_found:
+                return None
+            raise
+        for value in data.values():
+            if isinstance(value, dict) and "permission" in value:
+                return value["permission"]
+        return data.get("permission")
+
+    def create_grant(self, subject_kind, subject, resource_type, key, permission):
+        """POST a grant. Returns False (and writes nothing) when the server says it already exists."""
+        dup = self.generation.duplicate_status
+        try:
+            self.client.post(self._grant_path(subject_kind, subject, resource_type, key), {"permission": permission})
+        except MlflowApiError as exc:
+            if exc.status == dup and not exc.html:
+                return False
+            raise
+        return True
+
+    def update_grant(self, subject_kind, subject, resource_type, key, permission):
+        self.client.patch(self._grant_path(subject_kind, subject, resource_type, key), {"permission": permission})
+
+    def delete_grant(self, subject_kind, subject, resource_type, key):
+        """DELETE a grant; True when one was removed, False when there was none."""
+        try:
+            self.client.delete(self._grant_path(subject_kind, subject, resource_type, key))
+        except MlflowApiError as exc:
+            if exc.not_found:
+                return False
+            raise
+        return True
+
+    def list_patterns(self, subject_kind, subject, resource_type):
+        """A subject's regex grants of one resource type: ``[{id, regex, priority, permission}]`` (ids as strings)."""
+        path = "%s/%s" % (self._subject_path(subject_kind, subject), self.PATTERN_ROUTES[resource_type])
+        return [{"id": str(p["id"]), "regex": p["regex"], "priority": int(p["priority"]), "permission": p["permission"]}
+                for p in self.client.get(path) or []]
+
+    def create_pattern(self, subject_kind, subject, resource_type, regex, priority, permission):
+        path = "%s/%s" % (self._subject_path(subject_kind, subject), self.PATTERN_ROUTES[resource_type])
+        self.client.post(path, {"regex": regex, "priority": int(priority), "permission": permission})
+
+    def update_pattern(self, subject_kind, subject, resource_type, pattern_id, regex, priority, permission):
+        path = "%s/%s/%s" % (self._subject_path(subject_kind, subject), self.PATTERN_ROUTES[resource_type], seg(pattern_id))
+        self.client.patch(path, {"regex": regex, "priority": int(priority), "permission": permission})
+
+    def delete_pattern(self, subject_kind, subject, resource_type, pattern_id):
+        path = "%s/%s/%s" % (self._subject_path(subject_kind, subject), self.PATTERN_ROUTES[resource_type], seg(pattern_id))
+        self.client.delete(path)
+
+    def list_resource_grants(self, resource_type, key, subject_kind):
+        """Who holds what on one resource: ``[{name, permission, kind}]`` for its users (incl. service
+        accounts) or its groups."""
+        gen = self.generation
+        path = "%s/%s/%s/%s" % (PERMISSIONS, self.GRANT_ROUTES[resource_type], seg(key),
+                                "users" if subject_kind == "user" else "groups")
+        return [{"name": item.get(gen.list_name_key, item.get("name")), "permission": item.get("permission"),
+                 "kind": item.get(gen.list_kind_key, subject_kind)} for item in self.client.get(path) or []]
+
 
     # ------------------------------------------------------------------ trash / garbage collection (plugin)
+    # The plugin's admin trash API (routers/trash.py). Its own errors are {"error": "..."} bodies (not
+    # "detail"), with 400/404/500; every id list is a comma-separated QUERY parameter, never a body. The
+    # cleanup answers 200 even when it kept some of what it was asked to purge (failed_runs/_experiments).
+    TRASH = "/oidc/trash"
+
+    def trash_experiments(self):
+        """Every soft-deleted experiment: [{experiment_id, name, last_update_time, ...}] (one request)."""
+        data = self.client.get(self.TRASH + "/experiments") or {}
+        return [dict(experiment_id=str(e["experiment_id"]), name=e.get("name"), last_update_time=e.get("last_update_time"),
+                     creation_time=e.get("creation_time")) for e in data.get("deleted_experiments") or []]
+
+    def trash_runs(self, experiment_ids=None, older_than=None):
+        """Deleted runs, of ``experiment_ids`` only when given, deleted more than ``older_than`` ago when given
+        (the server's clock decides)."""
+        params = {}
+        if experiment_ids:
+            params["experiment_ids"] = ",".join(experiment_ids)
+        if older_than:
+            params["older_than"] = older_than
+        data = self.client.request("GET", self.TRASH + "/runs", params=params or None, ok=(400,)) or {}
+        if "deleted_runs" not in data:
+            raise MlflowError("GET %s/runs failed: %s" % (self.TRASH, data.get("error") or data))
+        return [dict(run_id=r["run_id"], experiment_id=str(r.get("experiment_id")), run_name=r.get("run_name"))
+                for r in data["deleted_runs"]]
+
+    def trash_cleanup(self, experiment_ids=None, run_ids=None, older_than=None):
+        """Permanently delete the named experiments (with their deleted runs) and runs.
+
+        Returns ``parse_cleanup_result`` of the answer. Never call it without ids: the server would empty
+        the whole trash.
+        """
+        if not experiment_ids and not run_ids:
+            raise MlflowError("internal error: trash cleanup without ids would empty the whole trash")
+        params = {}
+        if experiment_ids:
+            params["experiment_ids"] = ",".join(experiment_ids)
+        if run_ids:
+            params["run_ids"] = ",".join(run_ids)
+        if older_than:
+            params["older_than"] = older_than
+        data = self.client.post(self.TRASH + "/cleanup", params=params, ok=(400, 404, 500))
+        return self.parse_cleanup_result(data)
+
+    def gc_experiment_grants(self, experiment_id):
+        """Every user and group grant on an experiment id (exists or not): [{kind, name, permission}], sorted."""
+        grants = []
+        for kind, path in (("user", "users"), ("group", "groups")):
+            for item in self.client.get(PERMISSIONS + "/experiments/%s/%s" % (seg(experiment_id), path)) or []:
+                name = item.get("name") or item.get("username") or item.get("group_name")
+                grants.append(dict(experiment_id=str(experiment_id), kind=kind, name=name, permission=item.get("permission")))
+        return sorted(grants, key=lambda g: (g["kind"], g["name"] or ""))
+
+    @staticmethod
+    def _gc_grant_path(kind, name, experiment_id):
+        return PERMISSIONS + "/%s/%s/experiments/%s" % ("users" if kind == "user" else "groups", seg(name), seg(experiment_id))
+
+    def gc_delete_experiment_grant(self, kind, name, experiment_id):
+        """Remove one grant; False when it was already gone (404)."""
+        try:
+            self.client.delete(self._gc_grant_path(kind, name, experiment_id))
+        except MlflowApiError as exc:
+            if exc.not_found:
+                return False
+            raise
+        return True
+
+    def gc_restore_experiment_grant(self, kind, name, experiment_id, permission):
+        """Put back a grant removed before a purge that the server then refused."""
+        self.client.post(self._gc_grant_path(kind, name, experiment_id), {"permission": permission})
+
+    @staticmethod
+    def parse_cleanup_result(data):
+        """The answer of POST /oidc/trash/cleanup as {deleted_experiments, deleted_runs, failed_experiments,
+        failed_runs, error}. ``error`` is the request's own error (nothing was purged); a 200 that lists
+        ``failed_*`` purged only part of what was asked: both are failures for the caller."""
+        result = dict(deleted_experiments=[], deleted_runs=[], failed_experiments=[], failed_runs=[], error=None)
+        if not isinstance(data, dict) or "deleted_runs" not in data and "deleted_experiments" not in data:
+            if isinstance(data, dict):
+                result["error"] = str(data.get("error") or data.get("detail") or data)
+            else:
+                text = str(data or "").strip()
+                result["error"] = text.splitlines()[0][:300] if text else "empty answer"
+            return result
+        result["deleted_experiments"] = [str(i) for i in data.get("deleted_experiments") or []]
+        result["deleted_runs"] = [str(i) for i in data.get("deleted_runs") or []]
+        for key, id_key in (("failed_experiments", "experiment_id"), ("failed_runs", "run_id")):
+            for item in data.get(key) or []:
+                if isinstance(item, dict):
+                    result[key].append({id_key: str(item.get(id_key)), "error": item.get("error") or "kept by the server"})
+                else:
+                    result[key].append({id_key: str(item), "error": "kept by the server"})
+        return result

@@ -17,7 +17,7 @@ description:
     collection (M(prokube.mlflow.mlflow_gc)) purges it. O(state=present) on a soft-deleted experiment restores it.
   - On servers with mlflow-oidc-auth the creator gets MANAGE on a new experiment.
 author:
-  - prokube.mlflow contributors
+  - prokube.mlflow contributors (@prokube)
 extends_documentation_fragment:
   - prokube.mlflow.connection
   - prokube.mlflow.connection.attributes

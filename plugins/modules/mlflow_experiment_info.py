@@ -14,7 +14,7 @@ version_added: 0.1.0
 description:
   - Returns one experiment by name or id, or every experiment matching a filter, following every page.
 author:
-  - prokube.mlflow contributors
+  - prokube.mlflow contributors (@prokube)
 extends_documentation_fragment:
   - prokube.mlflow.connection
   - prokube.mlflow.connection.info_attributes

@@ -117,7 +117,7 @@ def run_playbook(playbook, check=False, diff=False, verbosity=0, env=None, extra
     run_env = ansible_env(env)
     run_env["PROKUBE_RESULTS_FILE"] = results
     run_env["TMPDIR"] = tmp
-    proc = subprocess.run(cmd, env=run_env, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(cmd, env=run_env, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
     records = []
     if os.path.exists(results):
         with open(results) as fh:

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """kube_standin: an HTTP-level stand-in for a kube-apiserver, for tests only (stdlib only).
 
 No real kube-apiserver can be run on the machines this project is tested on (no container engine,
@@ -25,6 +24,7 @@ What it does:
     namespaces, replace (409 on a stale resourceVersion), patch (merge, strategic merge with the
     well-known list merge keys, RFC 6902 JSON patch), delete, deletecollection, `status`
     subresource, `dryRun=All`;
+  * Namespaces `default`, `kube-system` and `kube-public` exist at start;
   * namespaced objects need an existing Namespace (404), none can be created in a Terminating one
     (403); deleting a Namespace marks it Terminating, and after `namespace_delete_delay` seconds
     it and everything in it are gone;
@@ -39,7 +39,10 @@ What it does NOT do (a real cluster is needed for these):
     (`application/apply-patch+yaml` -> 415), no protobuf (JSON only; kubectl >= 1.32 needs more);
   * no controllers: no garbage collection (ownerReferences ignored), metadata.finalizers stored
     but not honoured, Deployments never get ready, Pods never run, Services get no clusterIP,
-    no ServiceAccount tokens; built-in kinds are not schema-validated or defaulted;
+    no ServiceAccount tokens, `wait` on anything but conditions set here never succeeds;
+  * built-in kinds get no schema validation or defaulting beyond what is listed above (Secret,
+    ConfigMap, Namespace, CRD); strategic merge patch knows only the common list merge keys and
+    `$patch: delete|replace`, no other directives; request bodies are JSON only (no YAML);
   * no CRD conversion (objects are served under any served version unchanged), no scale
     subresource, no pagination (`limit`/`continue` ignored), no Table output, no persistence.
 
@@ -150,6 +153,9 @@ class ResourceType:
     status_subresource: bool = False
     schema: dict | None = None  # openAPIV3Schema of a custom resource version
     crd: str | None = None  # name of the defining CRD (None for built-in kinds)
+
+    def is_builtin(self, group: str, plural: str) -> bool:
+        return self.crd is None and (self.group, self.plural) == (group, plural)
 
     @property
     def api_version(self) -> str:
@@ -342,9 +348,9 @@ def json_patch(document, operations):
         if kind == "add":
             doc = _pointer_add(doc, path, copy.deepcopy(op["value"]))
         elif kind == "remove":
-            doc, _ = _pointer_remove(doc, path)
+            doc, _removed = _pointer_remove(doc, path)
         elif kind == "replace":
-            doc, _ = _pointer_remove(doc, path)
+            doc, _removed = _pointer_remove(doc, path)
             doc = _pointer_add(doc, path, copy.deepcopy(op["value"]))
         elif kind == "test":
             if _pointer_get(doc, path) != op["value"]:
@@ -540,7 +546,7 @@ class ClusterState:
     def group_versions(self) -> dict[str, list[str]]:
         groups: dict[str, list[str]] = {}
         with self.lock:
-            for group, version, _ in self.types:
+            for group, version, _plural in self.types:
                 if group and version not in groups.setdefault(group, []):
                     groups[group].append(version)
         return groups
@@ -554,7 +560,7 @@ class ClusterState:
 
     def resource_list(self, group: str, version: str) -> dict | None:
         with self.lock:
-            types = [t for (g, v, _), t in self.types.items() if g == group and v == version]
+            types = [t for (g, v, _plural), t in self.types.items() if g == group and v == version]
         if not types:
             return None
         resources = [entry for t in types for entry in t.discovery_entries()]
@@ -573,7 +579,7 @@ class ClusterState:
              field_selector: str = "") -> dict:
         label_match, field_match = parse_label_selector(label_selector), parse_field_selector(field_selector)
         with self.lock:
-            items = [self._present(rt, obj) for (group, plural, ns, _), obj in sorted(self.objects.items())
+            items = [self._present(rt, obj) for (group, plural, ns, _name), obj in sorted(self.objects.items())
                      if (group, plural) == (rt.group, rt.plural) and (namespace is None or ns == namespace)]
             resource_version = str(self.resource_version)
         items = [i for i in items if label_match(i["metadata"].get("labels")) and field_match(i)]
@@ -585,7 +591,7 @@ class ClusterState:
         meta = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
         name = meta.get("name") or ""
         if not name and meta.get("generateName"):
-            name = meta["generateName"] + "".join(random.choice("bcdfghjklmnpqrstvwxz2456789") for _ in range(5))
+            name = meta["generateName"] + "".join(random.choices("bcdfghjklmnpqrstvwxz2456789", k=5))
         if not name:
             raise invalid(rt, "", [cause("FieldValueRequired", "metadata.name", "Required value: name or "
                                          "generateName is required")])
@@ -630,11 +636,11 @@ class ClusterState:
             old = self._existing(rt, namespace, name)
             if dry_run:
                 return self._present(rt, old)
-            if rt.crd is None and rt.plural == "namespaces":
+            if rt.is_builtin("", "namespaces"):
                 return self._start_namespace_deletion(rt, old)
             del self.objects[self._key(rt, namespace, name)]
             self.resource_version += 1
-            if rt.group == "apiextensions.k8s.io" and rt.plural == "customresourcedefinitions":
+            if rt.is_builtin("apiextensions.k8s.io", "customresourcedefinitions"):
                 self._drop_crd(old)
             return self._present(rt, old)
 
@@ -728,7 +734,7 @@ class ClusterState:
         self.resource_version += 1
         meta["resourceVersion"] = str(self.resource_version)
         self.objects[self._key(rt, namespace, name)] = new
-        if rt.group == "apiextensions.k8s.io" and rt.plural == "customresourcedefinitions":
+        if rt.is_builtin("apiextensions.k8s.io", "customresourcedefinitions"):
             self._register_crd(new)
         return self._present(rt, new)
 
@@ -738,12 +744,12 @@ class ClusterState:
             raise bad_request(f"the name of the object ({meta['name']}) does not match the name on the URL ({name})")
         if rt.namespaced and meta.get("namespace") and meta["namespace"] != namespace:
             raise bad_request("the namespace of the provided object does not match the namespace sent on the request")
-        pattern = DNS_LABEL if rt.plural == "namespaces" and not rt.group else DNS_SUBDOMAIN
+        pattern = DNS_LABEL if rt.is_builtin("", "namespaces") else DNS_SUBDOMAIN
         if not pattern.match(name) or len(name) > (63 if pattern is DNS_LABEL else 253):
             what = "RFC 1123 label" if pattern is DNS_LABEL else "RFC 1123 subdomain"
-            raise invalid(rt, name, [cause("FieldValueInvalid", "metadata.name", f'Invalid value: "{name}": a '
-                          f"lowercase {what} must consist of lower case alphanumeric characters, '-' or '.', "
-                          "and must start and end with an alphanumeric character")])
+            message = (f'Invalid value: "{name}": a lowercase {what} must consist of lower case alphanumeric '
+                       "characters, '-' or '.', and must start and end with an alphanumeric character")
+            raise invalid(rt, name, [cause("FieldValueInvalid", "metadata.name", message)])
         for field in ("labels", "annotations"):
             values = meta.get(field) or {}
             if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
@@ -755,17 +761,17 @@ class ClusterState:
         if rt.crd is not None:
             return self._conform_custom_resource(rt, obj)
         obj = _strip_nulls(obj)
-        if rt.group == "" and rt.plural == "secrets":
+        if rt.is_builtin("", "secrets"):
             normalise_secret(rt, obj, old)
-        elif rt.group == "" and rt.plural == "configmaps":
+        elif rt.is_builtin("", "configmaps"):
             if not all(isinstance(v, str) for v in (obj.get("data") or {}).values()):
                 raise bad_request('ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot '
                                   "unmarshal non-string into Go struct field ConfigMap.data of type string")
-        elif rt.group == "" and rt.plural == "namespaces":
+        elif rt.is_builtin("", "namespaces"):
             obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = obj["metadata"]["name"]
             obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
-            obj["status"] = (old or {}).get("status") or {"phase": "Active"}
-        elif rt.group == "apiextensions.k8s.io" and rt.plural == "customresourcedefinitions":
+            obj["status"] = copy.deepcopy((old or {}).get("status") or {"phase": "Active"})
+        elif rt.is_builtin("apiextensions.k8s.io", "customresourcedefinitions"):
             normalise_crd(rt, obj, old)
         return obj
 
@@ -878,6 +884,9 @@ def normalise_crd(rt: ResourceType, obj: dict, old: dict | None) -> None:
                          ("spec.names.kind", names.get("kind")), ("spec.versions", versions)):
         if not value:
             causes.append(cause("FieldValueRequired", field, "Required value"))
+    if spec.get("group") and "." not in spec["group"]:
+        causes.append(cause("FieldValueInvalid", "spec.group", f'Invalid value: "{spec["group"]}": should be a domain '
+                            "with at least one dot"))
     if spec.get("scope") not in ("Namespaced", "Cluster"):
         causes.append(cause("FieldValueNotSupported", "spec.scope", f'Unsupported value: "{spec.get("scope")}": '
                             'supported values: "Cluster", "Namespaced"'))
@@ -1039,6 +1048,7 @@ def _check_body_type(rt: ResourceType, body: dict) -> None:
 class KubeRequestHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "kube-standin/1"
+    disable_nagle_algorithm = True  # headers and body are two writes: avoid 40 ms delayed-ACK stalls
 
     def do_GET(self):  # noqa: N802 (http.server naming)
         self._dispatch("GET")
@@ -1102,7 +1112,7 @@ class StandinServer(http.server.ThreadingHTTPServer):
 def start_in_thread(port: int = 0, namespace_delete_delay: float = 1.0, verbose: bool = False):
     """Starts a stand-in serving from a daemon thread; returns (server, url). Stop it with server.stop()."""
     server = StandinServer(port, namespace_delete_delay, verbose)
-    threading.Thread(target=server.serve_forever, name="kube-standin", daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), name="kube-standin", daemon=True).start()
     return server, server.url
 
 
@@ -1152,7 +1162,7 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    thread = threading.Thread(target=server.serve_forever, name="kube-standin", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="kube-standin", daemon=True)
     thread.start()
     write_kubeconfig(args.kubeconfig, server.url)
     if args.ready_file:

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Real servers for the integration tests and the demo, on 127.0.0.1 only.
 
 What it starts, each as a subprocess in its own process group, logging to STATE/<name>.log:
@@ -26,7 +25,7 @@ Usage (from .venv/controller's python; only the stdlib and requests are imported
 
 `start` writes DIR/servers.json and returns; the servers keep running until `stop`. Importable:
 start_all / stop_all, and the pieces start_idp / start_mlflow11 / start_mlflow5 / idp_sign_in /
-idp_refresh / idp_login_to_mlflow. Each server gets its own data directory DIR/<name>/ (databases,
+idp_refresh / idp_login_to_mlflow / set_idp_user / expiry_in. Each server gets its own data directory DIR/<name>/ (databases,
 artifacts, 5.x cache folders), so two generations never share a database file.
 """
 
@@ -98,6 +97,9 @@ def _server_env(venv: str, extra: dict[str, str]) -> dict[str, str]:
     }
     env["PATH"] = f"{VENVS / venv / 'bin'}{os.pathsep}{env.get('PATH', '/usr/bin:/bin')}"
     env["PYTHONUNBUFFERED"] = "1"
+    # The plugin calls load_dotenv(), which walks up from its own install folder: a .env in the
+    # work tree would otherwise feed settings into every test server.
+    env["PYTHON_DOTENV_DISABLED"] = "1"
     env["NO_COLOR"] = "1"
     env.update(extra)
     return env
@@ -124,8 +126,9 @@ def _log_tail(path: Path, lines: int = 40) -> str:
         return "(no log)"
 
 
-def _wait_healthy(name: str, url: str, proc: subprocess.Popen, log_path: Path, timeout: float = START_TIMEOUT) -> None:
+def _wait_healthy(name: str, url: str, proc: subprocess.Popen, log_path: Path, timeout: float | None = None) -> None:
     """Poll url until it answers 200; fail early if the process exits, or at the deadline."""
+    timeout = START_TIMEOUT if timeout is None else timeout
     deadline = time.monotonic() + timeout
     last = "no answer"
     while time.monotonic() < deadline:
@@ -146,7 +149,7 @@ def _bootstrap(venv: str, code: str, args: list[str], env: dict[str, str], cwd: 
     """Run a bootstrap snippet with the server venv's interpreter; it prints one JSON line."""
     proc = subprocess.run(
         [str(_venv_bin(venv, "python")), "-c", code, *args], env=env, cwd=cwd,
-        capture_output=True, text=True, timeout=180,
+        capture_output=True, text=True, timeout=180, check=False,
     )
     if proc.returncode != 0:
         raise ServerError(f"bootstrap in .venv/{venv} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -170,8 +173,9 @@ def _group_members_alive(pgid: int) -> list[int]:
     return alive
 
 
-def stop_process_group(pgid: int, timeout: float = STOP_TIMEOUT) -> str:
+def stop_process_group(pgid: int, timeout: float | None = None) -> str:
     """SIGTERM the group, wait up to timeout, then SIGKILL. Returns what it did."""
+    timeout = STOP_TIMEOUT if timeout is None else timeout
     if not _group_members_alive(pgid):
         _reap(pgid)
         return "not running"
@@ -213,8 +217,10 @@ def _rss_mb(pgid: int) -> float:
     return round(total_kb / 1024, 1)
 
 
-def _iso_z(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def expiry_in(days: float) -> str:
+    """An ISO 8601 UTC instant `days` from now, with the `Z` both generations accept (5.x answers
+    500 to an expiry without a timezone)."""
+    return (datetime.now(timezone.utc) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --------------------------------------------------------------------------------------------
@@ -312,11 +318,13 @@ def start_mlflow11(state_dir, idp: dict, admin_username: str = ADMIN_USERNAME, t
         "SECRET_KEY": secrets.token_hex(32),
         "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",  # no job runner: saves ~230 MB
         "DEFAULT_MLFLOW_PERMISSION": "NO_PERMISSIONS",  # 11.x default, stated for clarity
-        # offline_access: refresh tokens are part of what is under test (the mock issues them
-        # regardless; a real IdP needs the scope).
+        # offline_access: what a real IdP needs before it issues refresh tokens. The mock issues
+        # them anyway and drops the scope it does not know; 11.x only sends it (it keeps refresh
+        # tokens in its sessions only with OIDC_USE_REFRESH_TOKEN=true, not needed here).
         **_oidc_env(idp, port, "openid email profile offline_access"),
     })
     boot = _bootstrap("mlflow11", _BOOTSTRAP_11, [admin_username, str(token_days)], env, data)
+    bootstrapped = time.monotonic()
     proc = _spawn("mlflow11", _mlflow_argv("mlflow11", port, data), env, state, data)
     _wait_healthy("mlflow11", f"{url}/health/live", proc, state / "mlflow11.log")
     return {
@@ -325,6 +333,7 @@ def start_mlflow11(state_dir, idp: dict, admin_username: str = ADMIN_USERNAME, t
         "admin_token": boot["token"],
         "pid": proc.pid,
         "log": str(state / "mlflow11.log"),
+        "bootstrap_seconds": round(bootstrapped - started, 1),
         "start_seconds": round(time.monotonic() - started, 1),
     }
 
@@ -332,13 +341,14 @@ def start_mlflow11(state_dir, idp: dict, admin_username: str = ADMIN_USERNAME, t
 def _admin_token() -> str:
     """24 letters/digits: the shape 5.x's own generate_token produces."""
     alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(24))
+    return "".join(secrets.choice(alphabet) for dummy in range(24))
 
 
 def start_mlflow5(state_dir, groups=None, idp: dict | None = None, admin_username: str = ADMIN_USERNAME) -> dict:
-    """mlflow-oidc-auth 5.7.0. No IdP needed (basic auth with the admin's token as password);
-    when idp is given, /login works too (scope without commas and without offline_access: 5.x
-    passes OIDC_SCOPE to authlib verbatim)."""
+    """mlflow-oidc-auth 5.7.0. No IdP needed (basic auth, the admin's token is its password);
+    when idp is given, /login works too. OIDC_SCOPE must then be space-separated: 5.x passes it
+    to authlib verbatim, and its default "openid,email,profile" reaches the mock as one unknown
+    scope, so no ID token comes back."""
     state = Path(state_dir)
     data = state / "mlflow5"
     (data / "artifacts").mkdir(parents=True, exist_ok=True)
@@ -359,6 +369,7 @@ def start_mlflow5(state_dir, groups=None, idp: dict | None = None, admin_usernam
     })
     token = _admin_token()
     _bootstrap("mlflow5", _BOOTSTRAP_5, [admin_username, token, json.dumps(groups)], env, data)
+    bootstrapped = time.monotonic()
     proc = _spawn("mlflow5", _mlflow_argv("mlflow5", port, data), env, state, data)
     _wait_healthy("mlflow5", f"{url}/health", proc, state / "mlflow5.log")
     return {
@@ -368,6 +379,7 @@ def start_mlflow5(state_dir, groups=None, idp: dict | None = None, admin_usernam
         "groups": groups,
         "pid": proc.pid,
         "log": str(state / "mlflow5.log"),
+        "bootstrap_seconds": round(bootstrapped - started, 1),
         "start_seconds": round(time.monotonic() - started, 1),
     }
 
@@ -489,6 +501,10 @@ def start_all(state_dir, only=None, mlflow5_groups=None) -> dict:
     state = Path(state_dir).resolve()
     state.mkdir(parents=True, exist_ok=True)
     names = _normalize_only(only)
+    running = [p.stem for p in state.glob("*.pid") if p.read_text().strip().isdigit()
+               and _group_members_alive(int(p.read_text().strip()))]
+    if running:
+        raise ServerError(f"{', '.join(running)} already running from {state}: stop them first")
     result: dict = {"state": str(state)}
     try:
         if "idp" in names:
@@ -504,7 +520,9 @@ def start_all(state_dir, only=None, mlflow5_groups=None) -> dict:
         def run(name: str) -> None:
             try:
                 result[name] = jobs[name]()
-                print(f"{name:9} {result[name]['url']}  started in {result[name]['start_seconds']} s", flush=True)
+                info = result[name]
+                print(f"{name:9} {info['url']}  started in {info['start_seconds']} s"
+                      f" (bootstrap {info['bootstrap_seconds']} s)", flush=True)
             except BaseException as exc:  # reported below, after every thread has finished
                 errors[name] = exc
 
@@ -529,6 +547,9 @@ def start_all(state_dir, only=None, mlflow5_groups=None) -> dict:
                 raise ServerError(f"mlflow11 refused the admin's id_token: {check.status_code} {check.text[:300]}")
             result["admin_id_token"] = tokens["id_token"]
             result["admin_refresh_token"] = tokens["refresh_token"]
+            # The login created these (the admin's claim groups); tests must not expect them absent.
+            m11["groups"] = requests.get(f"{m11['url']}/api/2.0/mlflow/permissions/groups",
+                                         auth=(m11["admin_username"], m11["admin_token"]), timeout=10).json()
 
         for name in names:
             if name in result:
@@ -565,7 +586,7 @@ def stop_all(state_dir) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     sub = parser.add_subparsers(dest="command", required=True)
     start = sub.add_parser("start", help="start the servers, write STATE/servers.json, return")
     start.add_argument("--state", required=True, help="state directory (data, logs, pids)")

@@ -9,19 +9,19 @@ HTML404 = R(404, html="<!doctype html><title>404 Not Found</title>")
 
 
 def test_detects_8_with_one_request():
-    client, server, _ = client_with([("GET", "/users/current/tokens", R(200, {"tokens": []}))])
+    client, server, dummy_sleeps = client_with([("GET", "/users/current/tokens", R(200, {"tokens": []}))])
     assert detect_generation(client).name == "8"
     assert client.request_count == 1
 
 
 def test_detects_6():
-    client, _s, _ = client_with([("GET", "/users/current/tokens", HTML404),
+    client, dummy_server, dummy_sleeps = client_with([("GET", "/users/current/tokens", HTML404),
                                  ("GET", "/api/2.0/mlflow/users/current", R(200, {"username": "a"}))])
     assert detect_generation(client).name == "6"
 
 
 def test_detects_5():
-    client, _s, _ = client_with([("GET", "/users/current/tokens", HTML404),
+    client, dummy_server, dummy_sleeps = client_with([("GET", "/users/current/tokens", HTML404),
                                  ("GET", "/api/2.0/mlflow/users/current", HTML404),
                                  ("GET", "/permissions/users/current", R(200, {"username": "a"}))])
     gen = detect_generation(client)
@@ -29,13 +29,13 @@ def test_detects_5():
 
 
 def test_not_an_oidc_auth_server():
-    client, _s, _ = client_with([("GET", "/tokens", HTML404), ("GET", "/current", HTML404), ("GET", "/current", HTML404)])
+    client, dummy_server, dummy_sleeps = client_with([("GET", "/tokens", HTML404), ("GET", "/current", HTML404), ("GET", "/current", HTML404)])
     with pytest.raises(MlflowError, match="does not look like an MLflow server with the mlflow-oidc-auth plugin"):
         detect_generation(client)
 
 
 def test_probe_reports_bad_credentials():
-    client, _s, _ = client_with([("GET", "/tokens", R(401, {"detail": "Authentication required"}))])
+    client, dummy_server, dummy_sleeps = client_with([("GET", "/tokens", R(401, {"detail": "Authentication required"}))])
     with pytest.raises(MlflowApiError, match="authentication failed"):
         detect_generation(client)
 
@@ -47,6 +47,6 @@ def test_generation_paths_encode_segments_and_explain_missing_features():
 
 
 def test_experiment_lookup_absent_is_none():
-    client, _s, _ = client_with([("GET", "/experiments/get-by-name",
+    client, dummy_server, dummy_sleeps = client_with([("GET", "/experiments/get-by-name",
                                   R(404, {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "no"}))])
     assert MlflowApi(client, GENERATIONS["8"]).get_experiment_by_name("x") is None

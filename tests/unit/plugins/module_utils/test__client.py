@@ -14,14 +14,14 @@ def test_group_names_are_one_encoded_segment():
 
 
 def test_basic_auth_when_only_username_password():
-    client, server, _ = client_with([("GET", "/x", R(200, {}))])
+    client, server, dummy_sleeps = client_with([("GET", "/x", R(200, {}))])
     client.get("/x")
     kwargs = server.calls[0][2]
     assert kwargs["auth"] == ("admin", "pat") and "Authorization" not in kwargs["headers"]
 
 
 def test_token_wins_over_basic():
-    client, server, _ = client_with([("GET", "/x", R(200, {}))], token="jwt")
+    client, server, dummy_sleeps = client_with([("GET", "/x", R(200, {}))], token="jwt")
     client.get("/x")
     kwargs = server.calls[0][2]
     assert kwargs["auth"] is None and kwargs["headers"]["Authorization"] == "Bearer jwt"
@@ -29,7 +29,7 @@ def test_token_wins_over_basic():
 
 
 def test_oidc_refresh_grant_once_per_run_and_id_token_preferred():
-    client, server, _ = client_with([
+    client, server, dummy_sleeps = client_with([
         ("GET", "/.well-known/openid-configuration", R(200, {"token_endpoint": "http://idp/token"})),
         ("POST", "http://idp/token", R(200, {"id_token": "idt", "access_token": "at"})),
         ("GET", "/a", R(200, {})),
@@ -44,7 +44,7 @@ def test_oidc_refresh_grant_once_per_run_and_id_token_preferred():
 
 
 def test_oidc_refused_refresh_token_is_clear():
-    client, _s, _ = client_with([
+    client, dummy_server, dummy_sleeps = client_with([
         ("GET", "/.well-known", R(200, {"token_endpoint": "http://idp/token"})),
         ("POST", "/token", R(400, {"error": "invalid_grant", "error_description": "Token is not active"})),
     ], oidc={"discovery_url": "http://idp/.well-known", "refresh_token": "rt"})
@@ -95,7 +95,7 @@ def test_retries_exhausted_reports_the_last_error():
 
 
 def test_error_mapping():
-    client, _s, _ = client_with([
+    client, dummy_server, dummy_sleeps = client_with([
         ("GET", "/a", R(401, {"detail": "Authentication required"})),
         ("GET", "/b", R(403, {"detail": "Administrator privileges required for this operation"})),
         ("GET", "/c", R(404, {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "No experiment"})),
@@ -124,7 +124,7 @@ def test_error_mapping():
 
 
 def test_read_only_refuses_writes_but_allows_reads():
-    client, server, _ = client_with([("GET", "/x", R(200, {})), ("POST", "/search", R(200, {}))])
+    client, server, dummy_sleeps = client_with([("GET", "/x", R(200, {})), ("POST", "/search", R(200, {}))])
     client.read_only = True
     client.get("/x")
     client.post("/search", {}, read=True)
@@ -135,7 +135,7 @@ def test_read_only_refuses_writes_but_allows_reads():
 
 
 def test_paginate_token_follows_every_page():
-    client, server, _ = client_with([
+    client, server, dummy_sleeps = client_with([
         ("GET", "/s", R(200, {"experiments": [1, 2], "next_page_token": "p2"})),
         ("GET", "/s", R(200, {"experiments": [3], "next_page_token": "p3"})),
         ("GET", "/s", R(200, {"experiments": [4]})),
@@ -146,7 +146,7 @@ def test_paginate_token_follows_every_page():
 
 
 def test_paginate_offset_until_short_page():
-    client, server, _ = client_with([
+    client, server, dummy_sleeps = client_with([
         ("GET", "/l", R(200, ["a", "b"])),
         ("GET", "/l", R(200, ["c", "d"])),
         ("GET", "/l", R(200, [])),
