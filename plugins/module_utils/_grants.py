@@ -402,8 +402,9 @@ class GrantEngine(object):
         self.confirm_user_grants(items, current)
         result = plan(items, current, scopes)
         module.converge(result["before"], result["after"], lambda: self.apply(result["ops"]))
-        out = {self.option: self.subject, "grants": result["grants"], "added": result["added"],
-               "changed": result["changed"], "removed": result["removed"]}
+        # "changed" is Ansible's own boolean: the three lists travel together as "drift".
+        out = {self.option: self.subject, "grants": result["grants"],
+               "drift": {"added": result["added"], "changed": result["changed"], "removed": result["removed"]}}
         if self.kind == "user":
             out["is_service_account"] = bool(subject_info.get("is_service_account"))
         if p.get("grants") is None:

@@ -3,6 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one engine behind mlflow_user and mlflow_service_account.
 
+The account is named by the option ``name``: ``username`` is the connection's basic-auth user (shared by
+every module and by ``module_defaults``), so it cannot also name the account a task manages.
+
 The server's create (``POST /users``) is an upsert that overwrites BOTH flags with what is sent (an
 absent ``is_admin`` demotes an admin). So: read first, keep every flag the task does not set, and post
 again only when a flag really differs, always with both flags. ``display_name`` cannot be changed by any
@@ -18,7 +21,7 @@ from ansible_collections.prokube.mlflow.plugins.module_utils._client import Mlfl
 
 def user_argument_spec(service_account_fixed=False):
     spec = dict(
-        username=dict(type="str", required=True),
+        name=dict(type="str", required=True),
         display_name=dict(type="str"),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
@@ -69,9 +72,9 @@ def run_user(module, service_account_fixed=None):
     """main_logic of mlflow_user (``service_account_fixed=None``) and mlflow_service_account (``True``)."""
     p = module.params
     api = module.api
-    username = (p["username"] or "").strip().lower()
+    username = (p["name"] or "").strip().lower()
     if not username:
-        raise MlflowError("username must not be empty")
+        raise MlflowError("name must not be empty")
     if service_account_fixed is None:
         want_admin, want_sa, want_active = p["is_admin"], p["service_account"], p["active"]
     else:

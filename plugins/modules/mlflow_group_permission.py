@@ -23,7 +23,7 @@ description:
   - Members inherit the group's grants; service accounts cannot be group members (use
     M(prokube.mlflow.mlflow_user_permission)).
 author:
-  - prokube.mlflow contributors (@prokube)
+  - prokube.mlflow contributors
 extends_documentation_fragment:
   - prokube.mlflow.connection
   - prokube.mlflow.connection.attributes
@@ -124,7 +124,7 @@ options:
       - With O(grants), also revoke this subject's grants that the list does not name, of each kind the list
         uses (experiment, registered model and prompt grants; pattern grants per resource type). Kinds the list
         does not use are left alone.
-      - In check mode the result's RV(removed) is the drift report - exactly what a real run would revoke.
+      - In check mode the result's RV(drift.removed) is the drift report - exactly what a real run would revoke.
     type: bool
     default: false
 """
@@ -177,21 +177,30 @@ grant:
   description: The one grant of the single-grant form (the first element of RV(grants)).
   returned: without O(grants)
   type: dict
-added:
-  description: Grants created (or that would be created in check mode).
+drift:
+  description:
+    - What the task changes (in check mode - would change), by kind of change. With O(exclusive) in check mode this is
+      the drift report.
+    - Each entry names the grant (C(type) and C(experiment_id)/C(name) or C(pattern)) and its C(permission).
   returned: always
-  type: list
-  elements: dict
-changed:
-  description: Grants whose level (or pattern priority) changed, with C(previous_permission) (and C(previous_priority)).
-  returned: always
-  type: list
-  elements: dict
-removed:
-  description: Grants revoked - by O(state=absent) or, with O(exclusive), because the list does not name them.
-  returned: always
-  type: list
-  elements: dict
+  type: dict
+  contains:
+    added:
+      description: Grants created.
+      type: list
+      elements: dict
+    changed:
+      description: Grants whose level (or pattern priority) changed, with C(previous_permission) (and C(previous_priority)).
+      type: list
+      elements: dict
+    removed:
+      description: Grants revoked - by O(state=absent) or, with O(exclusive), because the list does not name them.
+      type: list
+      elements: dict
+  sample:
+    added: [{type: experiment, experiment_id: "3", name: ds-team-alpha-exp1, permission: EDIT}]
+    changed: [{type: prompt, name: alpha-summarize, permission: READ, previous_permission: EDIT}]
+    removed: [{type: registered_model, name: old-model, permission: READ}]
 api_generation:
   description: The mlflow-oidc-auth API generation detected on the server.
   returned: when the server was reached

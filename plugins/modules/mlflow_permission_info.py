@@ -12,7 +12,7 @@ module: mlflow_permission_info
 short_description: Read the grants of a user or group, or who holds what on one MLflow resource
 version_added: 0.1.0
 description:
-  - With O(group) or O(username) - that subject's grants on experiments, registered models and prompts, and its
+  - With O(group) or O(user) - that subject's grants on experiments, registered models and prompts, and its
     pattern (regex) grants.
   - With O(experiment), O(experiment_id), O(registered_model) or O(prompt) - the users, service accounts and
     groups holding a grant on that one resource.
@@ -26,8 +26,10 @@ options:
   group:
     description: The group whose grants to read.
     type: str
-  username:
-    description: The user or service account whose grants to read.
+  user:
+    description:
+      - The user or service account whose grants to read.
+      - Named O(user) because O(username) is the connection's login name.
     type: str
   experiment:
     description: Name of the experiment whose holders to read.
@@ -42,7 +44,7 @@ options:
     description: Name of the prompt whose holders to read.
     type: str
   include_patterns:
-    description: With O(group) or O(username), also read the pattern grants (three more requests).
+    description: With O(group) or O(user), also read the pattern grants (three more requests).
     type: bool
     default: true
 """
@@ -66,7 +68,7 @@ exists:
   type: bool
 grants:
   description: The subject's grants by resource type.
-  returned: with O(group) or O(username)
+  returned: with O(group) or O(user)
   type: dict
   contains:
     experiments:
@@ -87,7 +89,7 @@ grants:
     prompts: [{name: alpha-summarize, permission: READ}]
 patterns:
   description: The subject's pattern grants by resource type (C(id), C(pattern), C(priority), C(permission)).
-  returned: with O(group) or O(username) and O(include_patterns=true)
+  returned: with O(group) or O(user) and O(include_patterns=true)
   type: dict
   sample:
     experiment: [{id: "1", pattern: "^alpha-.*", priority: 100, permission: READ}]
@@ -109,7 +111,7 @@ groups:
   elements: dict
 is_service_account:
   description: Whether the user is a service account.
-  returned: with O(username) when the user exists
+  returned: with O(user) when the user exists
   type: bool
 api_generation:
   description: The mlflow-oidc-auth API generation detected on the server.
@@ -124,7 +126,7 @@ http_requests:
 
 from ansible_collections.prokube.mlflow.plugins.module_utils._module import MlflowModule
 
-SUBJECTS = ("group", "username")
+SUBJECTS = ("group", "user")
 RESOURCES = ("experiment", "experiment_id", "registered_model", "prompt")
 TYPES = (("experiment", "experiments"), ("registered_model", "registered_models"), ("prompt", "prompts"))
 
@@ -162,8 +164,8 @@ def main_logic(module):
         if not api.group_exists(p["group"]):
             module.exit(exists=False, grants={}, patterns={})
         module.exit(exists=True, **subject_grants(module, "group", p["group"]))
-    if p["username"] is not None:
-        user = api.get_user(p["username"])
+    if p["user"] is not None:
+        user = api.get_user(p["user"])
         if user is None:
             module.exit(exists=False, grants={}, patterns={})
         module.exit(exists=True, is_service_account=user["is_service_account"],
@@ -190,7 +192,7 @@ def main():
     module = MlflowModule(
         argument_spec=dict(
             group=dict(type="str"),
-            username=dict(type="str"),
+            user=dict(type="str"),
             experiment=dict(type="str"),
             experiment_id=dict(type="str"),
             registered_model=dict(type="str"),

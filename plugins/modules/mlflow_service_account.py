@@ -25,13 +25,15 @@ extends_documentation_fragment:
   - prokube.mlflow.connection
   - prokube.mlflow.connection.attributes
 options:
-  username:
-    description: The service account's name. Compared and stored lower-cased.
+  name:
+    description:
+      - The service account's username. Compared and stored lower-cased.
+      - Not O(username), which is the connection's basic-auth user (the administrator running the task).
     type: str
     required: true
   display_name:
     description:
-      - The name shown in the UI. Used when the account is created; defaults to O(username) then.
+      - The name shown in the UI. Used when the account is created; defaults to O(name) then.
       - mlflow-oidc-auth cannot change a display name later. A different value on an existing account is reported as a
         warning and in RV(display_name_mismatch), and does not count as a change.
     type: str
@@ -48,12 +50,12 @@ seealso:
 EXAMPLES = r"""
 - name: The team's service account (admin guide, step 3)
   prokube.mlflow.mlflow_service_account:
-    username: ds-team-alpha-sa
+    name: ds-team-alpha-sa
     display_name: DS Team Alpha Service Account
 
 - name: Retire it
   prokube.mlflow.mlflow_service_account:
-    username: ds-team-alpha-sa
+    name: ds-team-alpha-sa
     state: absent
 """
 

@@ -33,8 +33,10 @@ extends_documentation_fragment:
   - prokube.mlflow.connection
   - prokube.mlflow.connection.attributes
 options:
-  username:
-    description: The user or service account the token belongs to (compared lower-cased).
+  user:
+    description:
+      - The user or service account the token belongs to (compared lower-cased).
+      - Not O(username), which is the connection's basic-auth user (the administrator running the task).
     type: str
     required: true
   name:
@@ -70,7 +72,7 @@ options:
   current_token:
     description:
       - The token the caller holds now (for example from a vault). The module proves it still authenticates as
-        O(username) (C(GET /users/current) with basic authentication) and mints a new one when it does not, or when it
+        O(user) (C(GET /users/current) with basic authentication) and mints a new one when it does not, or when it
         is not the token named O(name).
     type: str
   state:
@@ -95,7 +97,7 @@ EXAMPLES = r"""
     oidc_client_id: mlflow
     oidc_client_secret: "{{ mlflow_oidc_client_secret }}"
     oidc_refresh_token: "{{ mlflow_admin_offline_token }}"
-    username: ds-team-alpha-sa
+    user: ds-team-alpha-sa
     expires_in_days: 180
   register: sa_token
 
@@ -114,13 +116,13 @@ EXAMPLES = r"""
 
 - name: A separate token for CI, valid until a fixed date
   prokube.mlflow.mlflow_token:
-    username: ds-team-alpha-sa
+    user: ds-team-alpha-sa
     name: ci
     expiration: "2027-06-30"
 
 - name: Revoke the CI token
   prokube.mlflow.mlflow_token:
-    username: ds-team-alpha-sa
+    user: ds-team-alpha-sa
     name: ci
     state: absent
 """
@@ -294,10 +296,10 @@ def check_current_token(module, api, username, token, current_token):
 
 def main_logic(module):
     p = module.params
-    username = (p["username"] or "").strip().lower()
+    username = (p["user"] or "").strip().lower()
     name = (p["name"] or "").strip()
     if not username:
-        raise MlflowError("username must not be empty")
+        raise MlflowError("user must not be empty")
     if not name:
         raise MlflowError("name must not be empty")
     if p["rotate_before_days"] < 0:
@@ -372,7 +374,7 @@ def main_logic(module):
 def main():
     module = MlflowModule(
         argument_spec=dict(
-            username=dict(type="str", required=True),
+            user=dict(type="str", required=True),
             name=dict(type="str", default=DEFAULT_NAME),
             expiration=dict(type="str"),
             expires_in_days=dict(type="int"),

@@ -19,6 +19,8 @@ description:
     C(is_service_account) with what it is sent, so the module reads the user first, posts again only when a flag
     really differs, and then always sends both flags (an omitted O(is_admin) never demotes an administrator).
   - Usernames are lower-cased, as the server does.
+  - The account is named by O(name). O(username) and O(password) are the connection's credentials (the administrator
+    running the task), as in every module of this collection.
   - Needs administrator rights on the server.
 author:
   - prokube.mlflow contributors (@prokube)
@@ -26,13 +28,15 @@ extends_documentation_fragment:
   - prokube.mlflow.connection
   - prokube.mlflow.connection.attributes
 options:
-  username:
-    description: The user's name, usually an e-mail address. Compared and stored lower-cased.
+  name:
+    description:
+      - The user's username, usually an e-mail address. Compared and stored lower-cased.
+      - Not O(username), which is the connection's basic-auth user (the administrator running the task).
     type: str
     required: true
   display_name:
     description:
-      - The name shown in the UI. Used when the user is created; defaults to O(username) then.
+      - The name shown in the UI. Used when the user is created; defaults to O(name) then.
       - mlflow-oidc-auth cannot change a display name later. A different value on an existing user is reported as a
         warning and in RV(display_name_mismatch), and does not count as a change.
     type: str
@@ -69,22 +73,22 @@ seealso:
 EXAMPLES = r"""
 - name: A data scientist, before her first sign-in
   prokube.mlflow.mlflow_user:
-    username: alice@example.com
+    name: alice@example.com
     display_name: Alice Example
 
 - name: A second administrator (other flags stay as they are)
   prokube.mlflow.mlflow_user:
-    username: bob@example.com
+    name: bob@example.com
     is_admin: true
 
 - name: Deactivate a leaver (sessions and tokens revoked, grants kept)
   prokube.mlflow.mlflow_user:
-    username: carol@example.com
+    name: carol@example.com
     active: false
 
 - name: Delete a user
   prokube.mlflow.mlflow_user:
-    username: dave@example.com
+    name: dave@example.com
     state: absent
 """
 

@@ -12,7 +12,7 @@ module: mlflow_user_info
 short_description: Read mlflow-oidc-auth users, service accounts, their groups and token metadata
 version_added: 0.1.0
 description:
-  - With O(username), returns that user or service account with its flags, groups and the metadata of its access
+  - With O(name), returns that user or service account with its flags, groups and the metadata of its access
     tokens (name, prefix, expiry, last use; never a secret).
   - Without it, returns every user and service account (flags, active, managed by), following every page.
   - Needs administrator rights on the server.
@@ -22,20 +22,22 @@ extends_documentation_fragment:
   - prokube.mlflow.connection
   - prokube.mlflow.connection.info_attributes
 options:
-  username:
-    description: Return only this user (compared lower-cased). Unknown users give an empty list.
+  name:
+    description:
+      - Return only this user or service account (compared lower-cased). An unknown name gives an empty list.
+      - Not O(username), which is the connection's basic-auth user.
     type: str
   service_account:
     description:
       - When listing, V(true) returns only service accounts and V(false) only people. Not set returns both.
-      - Ignored with O(username).
+      - Ignored with O(name).
     type: bool
 """
 
 EXAMPLES = r"""
 - name: The service account and its tokens' expiry
   prokube.mlflow.mlflow_user_info:
-    username: ds-team-alpha-sa
+    name: ds-team-alpha-sa
   register: sa
 
 - name: Every service account
@@ -70,11 +72,11 @@ users:
       description: Which source owns the user row (V(manual), V(scim), C(oidc:<provider>)); 8.0+ servers.
       type: str
     groups:
-      description: Names of the user's groups. Only with O(username).
+      description: Names of the user's groups. Only with O(name).
       type: list
       elements: str
     tokens:
-      description: The user's access tokens, without secrets. Only with O(username), on 8.0+ servers.
+      description: The user's access tokens, without secrets. Only with O(name), on 8.0+ servers.
       type: list
       elements: dict
       contains:
@@ -162,8 +164,8 @@ def main_logic(module):
     p = module.params
     api = module.api
     api.generation  # probe once: proves the credentials, picks the routes
-    if p["username"]:
-        users = one_user(api, p["username"].strip().lower())
+    if p["name"]:
+        users = one_user(api, p["name"].strip().lower())
     else:
         users = [row_view(r) for r in api.list_users(service=p["service_account"])]
     module.exit(users=users)
@@ -172,7 +174,7 @@ def main_logic(module):
 def main():
     module = MlflowModule(
         argument_spec=dict(
-            username=dict(type="str"),
+            name=dict(type="str"),
             service_account=dict(type="bool"),
         ),
     )

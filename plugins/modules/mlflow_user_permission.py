@@ -24,14 +24,15 @@ description:
     A direct grant ranked below a group or pattern grant by the server's C(PERMISSION_SOURCE_ORDER) is read
     with one extra request; with O(exclusive), only direct grants the server's listing shows are revoked.
 author:
-  - prokube.mlflow contributors (@prokube)
+  - prokube.mlflow contributors
 extends_documentation_fragment:
   - prokube.mlflow.connection
   - prokube.mlflow.connection.attributes
 options:
-  username:
+  user:
     description:
-      - The user or service account (the server lower-cases usernames).
+      - The user or service account to grant to (the server lower-cases usernames).
+      - Named O(user) because O(username) is the connection's login name.
       - It must exist - create a service account with M(prokube.mlflow.mlflow_user); a person appears at first sign-in.
     type: str
     required: true
@@ -124,7 +125,7 @@ options:
       - With O(grants), also revoke this subject's grants that the list does not name, of each kind the list
         uses (experiment, registered model and prompt grants; pattern grants per resource type). Kinds the list
         does not use are left alone.
-      - In check mode the result's RV(removed) is the drift report - exactly what a real run would revoke.
+      - In check mode the result's RV(drift.removed) is the drift report - exactly what a real run would revoke.
     type: bool
     default: false
 """
@@ -132,25 +133,25 @@ options:
 EXAMPLES = r"""
 - name: The pipeline's service account may read the experiment
   prokube.mlflow.mlflow_user_permission:
-    username: svc-alpha-pipeline
+    user: svc-alpha-pipeline
     experiment: ds-team-alpha-exp1
     permission: READ
 
 - name: Explicitly deny a user one model
   prokube.mlflow.mlflow_user_permission:
-    username: contractor@example.com
+    user: contractor@example.com
     registered_model: alpha-classifier
     permission: NO_PERMISSIONS
 
 - name: Revoke
   prokube.mlflow.mlflow_user_permission:
-    username: svc-alpha-pipeline
+    user: svc-alpha-pipeline
     experiment: ds-team-alpha-exp1
     state: absent
 
 - name: The service account's grants, nothing else
   prokube.mlflow.mlflow_user_permission:
-    username: svc-alpha-pipeline
+    user: svc-alpha-pipeline
     exclusive: true
     grants:
       - {experiment: ds-team-alpha-exp1, permission: EDIT}
@@ -159,7 +160,7 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-username:
+user:
   description: The user as the server stores it (lower-cased).
   returned: always
   type: str
@@ -179,21 +180,30 @@ grant:
   description: The one grant of the single-grant form (the first element of RV(grants)).
   returned: without O(grants)
   type: dict
-added:
-  description: Grants created (or that would be created in check mode).
+drift:
+  description:
+    - What the task changes (in check mode - would change), by kind of change. With O(exclusive) in check mode this is
+      the drift report.
+    - Each entry names the grant (C(type) and C(experiment_id)/C(name) or C(pattern)) and its C(permission).
   returned: always
-  type: list
-  elements: dict
-changed:
-  description: Grants whose level (or pattern priority) changed, with C(previous_permission) (and C(previous_priority)).
-  returned: always
-  type: list
-  elements: dict
-removed:
-  description: Grants revoked - by O(state=absent) or, with O(exclusive), because the list does not name them.
-  returned: always
-  type: list
-  elements: dict
+  type: dict
+  contains:
+    added:
+      description: Grants created.
+      type: list
+      elements: dict
+    changed:
+      description: Grants whose level (or pattern priority) changed, with C(previous_permission) (and C(previous_priority)).
+      type: list
+      elements: dict
+    removed:
+      description: Grants revoked - by O(state=absent) or, with O(exclusive), because the list does not name them.
+      type: list
+      elements: dict
+  sample:
+    added: [{type: experiment, experiment_id: "3", name: ds-team-alpha-exp1, permission: EDIT}]
+    changed: [{type: prompt, name: alpha-summarize, permission: READ, previous_permission: EDIT}]
+    removed: [{type: registered_model, name: old-model, permission: READ}]
 api_generation:
   description: The mlflow-oidc-auth API generation detected on the server.
   returned: when the server was reached
@@ -210,8 +220,8 @@ from ansible_collections.prokube.mlflow.plugins.module_utils._module import Mlfl
 
 
 def main():
-    module = MlflowModule(argument_spec=argument_spec("username"), **module_kwargs())
-    module.run(lambda m: GrantEngine(m, "user", "username").run())
+    module = MlflowModule(argument_spec=argument_spec("user"), **module_kwargs())
+    module.run(lambda m: GrantEngine(m, "user", "user").run())
 
 
 if __name__ == "__main__":

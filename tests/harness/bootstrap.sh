@@ -42,8 +42,10 @@ make_venv() {  # name python-version requirements-file
   log "$name: creating with $py"
   rm -rf "$dir"
   "$py" -m venv "$dir"
-  "$dir/bin/python" -m pip install -q --upgrade pip >/dev/null
-  "$dir/bin/python" -m pip install -q -r "$req"
+  # pip's configured extra indexes that do not exist on this machine only produce noise: filter it
+  "$dir/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v "Location 'file://" || true
+  "$dir/bin/python" -m pip install -q -r "$req" 2>&1 | grep -v "Location 'file://" || true
+  "$dir/bin/python" -m pip check >/dev/null 2>&1 || "$dir/bin/python" -m pip install -q -r "$req"  # real errors surface here
   echo "$stamp" > "$dir/.stamp"
   log "$name: ready"
 }
@@ -56,7 +58,7 @@ collections() {
   fi
   log "kubernetes.core: extracting from the ansible==$ver wheel"
   local tmp; tmp="$(mktemp -d)"
-  "$ROOT/.venv/controller/bin/python" -m pip download -q --no-deps -d "$tmp" "ansible==$ver"
+  "$ROOT/.venv/controller/bin/python" -m pip download -q --no-deps -d "$tmp" "ansible==$ver" 2>&1 | grep -v "Location 'file://" || true
   rm -rf "$dest/ansible_collections/kubernetes"; mkdir -p "$dest"
   "$ROOT/.venv/controller/bin/python" - "$tmp"/ansible-*.whl "$dest" <<'PY'
 import sys, zipfile
@@ -69,13 +71,27 @@ PY
 }
 
 targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(controller collections mlflow11 mlflow5 idp)
-for t in "${targets[@]}"; do
-  case "$t" in
+run_target() {
+  case "$1" in
     controller) make_venv controller 3.11 "$REQ/controller.txt" ;;
     mlflow11) make_venv mlflow11 3.12 "$REQ/mlflow11.txt" ;;
     mlflow5) make_venv mlflow5 3.12 "$REQ/mlflow5.txt" ;;
     idp) make_venv idp 3.12 "$REQ/idp.txt" ;;
     collections) collections ;;
-    *) log "unknown target $t"; exit 2 ;;
+    *) log "unknown target $1"; return 2 ;;
+  esac
+}
+# The controller (and the collections extracted with it) first; the server venvs in parallel.
+pids=()
+for t in "${targets[@]}"; do
+  case "$t" in
+    controller|collections) ;;
+    *) run_target "$t" & pids+=($!) ;;
   esac
 done
+for t in "${targets[@]}"; do
+  case "$t" in controller|collections) run_target "$t" ;; esac
+done
+rc=0
+for p in "${pids[@]}"; do wait "$p" || rc=1; done
+exit $rc
