@@ -155,17 +155,18 @@ class MlflowModule(AnsibleModule):
                            "after": mask_secrets(copy.deepcopy(self._after)) if self._after is not None else {}}
         return res
 
-    def exit(self, secret=False, **data):
-        """Exit with the common keys plus ``data``. ``secret=True`` means ``data`` carries a secret on
-        purpose (a minted token): the whole result is then censored in output and logs, while a
-        ``register``-ed variable still holds it."""
+    def exit(self, **data):
+        """Exit with the common keys plus ``data``; ``existing`` and ``end_state`` are masked.
+
+        A module that returns a secret on purpose (``mlflow_token``'s minted ``token``) has an action
+        plugin of the same name that censors the whole displayed result; ansible-core does not let a
+        module do that itself. A ``register``-ed variable still holds the secret.
+        """
         res = self._common()
         for key in ("existing", "end_state"):
             if key in data:
                 data[key] = mask_secrets(data[key])
         res.update(data)
-        if secret:
-            res["_ansible_no_log"] = True
         self.exit_json(**res)
 
     def fail(self, msg, **data):

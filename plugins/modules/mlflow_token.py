@@ -367,7 +367,7 @@ def main_logic(module):
     end = module.converge(before, after, write)
     if not minted:  # check mode: predicted only
         module.exit(token_info=end, reason=reason)
-    module.exit(secret=True, token_info=end, reason=reason, token=minted["token"], expires_at=minted["expires_at"],
+    module.exit(token_info=end, reason=reason, token=minted["token"], expires_at=minted["expires_at"],
                 rotated=current is not None)
 
 
