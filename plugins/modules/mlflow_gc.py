@@ -457,8 +457,8 @@ def failure_message(out):
     parts = list(out["errors"])
     parts += ["experiment %s kept: %s" % (f["experiment_id"], f["error"]) for f in out["failed_experiments"]]
     parts += ["run %s kept: %s" % (f["run_id"], f["error"]) for f in out["failed_runs"]]
-    msg = "purge incomplete (%d experiments and %d runs were purged): %s" % (len(out["experiments"]), len(out["runs"]),
-                                                                          "; ".join(parts))
+    msg = "purge incomplete (%d experiments and %d runs were purged): %s" % (
+        len(out["experiments"]), len(out["runs"]), "; ".join(parts))
     if out["grants_restored"]:
         msg += "; the grants of the experiments kept were put back"
     return msg

@@ -312,3 +312,37 @@ def test_stale_grants_only_removes_grants_left_by_mlflow_gc(mlflow, uid):
     assert wanted in run.result("gc")["grants_removed"] and run.result("gc")["changed"] is True
     assert run.result("again")["changed"] is False and run.result("again")["grants_removed"] == []
     assert grants_on(mlflow, exp_id) == set()
+
+
+# ---------------------------------------------------------------------------------------------- playbooks/gc.yml
+def run_gc_playbook(mlflow, check=False, **extra):
+    import ansible_runner
+    playbook = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "playbooks", "gc.yml")
+    return ansible_runner.run_playbook(playbook, check=check, diff=check, env=mlflow.env(), extra_vars=extra)
+
+
+def test_gc_playbook_api_way(mlflow, uid):
+    exp_id, _runs = make_experiment(mlflow, "gc-pb-%s" % uid)
+    delete_experiment(mlflow, exp_id)
+    refused = run_gc_playbook(mlflow)
+    assert refused.rc != 0 and "refusing to purge without a selection" in refused.result("Purge through the trash API (PERMANENT)")["msg"]
+    check = run_gc_playbook(mlflow, check=True, mlflow_gc_experiment_ids=[int(exp_id)]).assert_ok()
+    assert check.changed("Purge through the trash API (PERMANENT)") and exp_id in trash_ids(mlflow)
+    real = run_gc_playbook(mlflow, mlflow_gc_experiment_ids=[int(exp_id)]).assert_ok()
+    assert [e["experiment_id"] for e in real.result("Purge through the trash API (PERMANENT)")["experiments"]] == [exp_id]
+    assert exp_id not in trash_ids(mlflow)
+
+
+def test_gc_playbook_exec_way_in_check_mode_runs_nothing_in_the_pod(mlflow, uid):
+    """The k8s_exec way cannot run here (no cluster); in check mode it only lists the trash and skips the exec."""
+    name = "gc-exec-%s" % uid
+    exp_id, _runs = make_experiment(mlflow, name)
+    delete_experiment(mlflow, exp_id)
+    run = run_gc_playbook(mlflow, check=True, mlflow_gc_method="exec", mlflow_gc_pod="mlflow-0",
+                          mlflow_gc_experiments=[name]).assert_ok()
+    assert run.result("Show what is in the trash (selected, or all with mlflow_gc_purge_all)")["msg"] == [name]
+    assert run.task("Run the guide's mlflow gc in the pod (PERMANENT; skipped in check mode)")["status"] == "skipped"
+    assert exp_id in trash_ids(mlflow)
+    bad = run_gc_playbook(mlflow, check=True, mlflow_gc_method="exec", mlflow_gc_pod="mlflow-0")
+    assert bad.rc != 0 and "mlflow_gc_purge_all=true alone" in bad.result("Check the garbage collection settings")["msg"]
+    mlflow.run(gc_task(experiment_ids=[exp_id])).assert_ok()
