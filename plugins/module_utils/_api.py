@@ -273,7 +273,6 @@ class MlflowApi(object):
             body["description"] = commit_message
         return self._prompt_version(self.client.post(MLFLOW + "/model-versions/create", body)["model_version"])
 
-
     # ------------------------------------------------------------------ users, service accounts, tokens (plugin)
     @staticmethod
     def _user(raw):
@@ -526,7 +525,6 @@ class MlflowApi(object):
                                 "users" if subject_kind == "user" else "groups")
         return [{"name": item.get(gen.list_name_key, item.get("name")), "permission": item.get("permission"),
                  "kind": item.get(gen.list_kind_key, subject_kind)} for item in self.client.get(path) or []]
-
 
     # ------------------------------------------------------------------ trash / garbage collection (plugin)
     # The plugin's admin trash API (routers/trash.py). Its own errors are {"error": "..."} bodies (not

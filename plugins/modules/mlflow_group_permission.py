@@ -23,7 +23,7 @@ description:
   - Members inherit the group's grants; service accounts cannot be group members (use
     M(prokube.mlflow.mlflow_user_permission)).
 author:
-  - prokube.mlflow contributors
+  - prokube.mlflow contributors (@prokube)
 extends_documentation_fragment:
   - prokube.mlflow.connection
   - prokube.mlflow.connection.attributes

@@ -24,7 +24,7 @@ description:
     A direct grant ranked below a group or pattern grant by the server's C(PERMISSION_SOURCE_ORDER) is read
     with one extra request; with O(exclusive), only direct grants the server's listing shows are revoked.
 author:
-  - prokube.mlflow contributors
+  - prokube.mlflow contributors (@prokube)
 extends_documentation_fragment:
   - prokube.mlflow.connection
   - prokube.mlflow.connection.attributes
