@@ -15,15 +15,15 @@ def test_detects_8_with_one_request():
 
 
 def test_detects_6():
-    client, dummy_server, dummy_sleeps = client_with([("GET", "/users/current/tokens", HTML404),
-                                 ("GET", "/api/2.0/mlflow/users/current", R(200, {"username": "a"}))])
+    client = client_with([("GET", "/users/current/tokens", HTML404),
+                          ("GET", "/api/2.0/mlflow/users/current", R(200, {"username": "a"}))])[0]
     assert detect_generation(client).name == "6"
 
 
 def test_detects_5():
-    client, dummy_server, dummy_sleeps = client_with([("GET", "/users/current/tokens", HTML404),
-                                 ("GET", "/api/2.0/mlflow/users/current", HTML404),
-                                 ("GET", "/permissions/users/current", R(200, {"username": "a"}))])
+    client = client_with([("GET", "/users/current/tokens", HTML404),
+                          ("GET", "/api/2.0/mlflow/users/current", HTML404),
+                          ("GET", "/permissions/users/current", R(200, {"username": "a"}))])[0]
     gen = detect_generation(client)
     assert gen.name == "5" and "USE" not in gen.levels and gen.duplicate_status == 400
 
@@ -47,6 +47,6 @@ def test_generation_paths_encode_segments_and_explain_missing_features():
 
 
 def test_experiment_lookup_absent_is_none():
-    client, dummy_server, dummy_sleeps = client_with([("GET", "/experiments/get-by-name",
-                                  R(404, {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "no"}))])
+    client = client_with([("GET", "/experiments/get-by-name",
+                          R(404, {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "no"}))])[0]
     assert MlflowApi(client, GENERATIONS["8"]).get_experiment_by_name("x") is None
