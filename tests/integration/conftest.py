@@ -95,7 +95,60 @@ def mlflow(server_info):
                         refresh_token=server_info.get("admin_refresh_token"))
 
 
+@pytest.fixture(scope="session")
+def mlflow5(server_info):
+    """The admin guide's own generation, mlflow-oidc-auth 5.7.0 (basic auth; the IdP's ID token works as Bearer).
+    Skipped when no 5.x server runs, unless PROKUBE_REQUIRE_MLFLOW5 is set (the suite sets it: then it fails)."""
+    if "mlflow5" not in server_info:
+        if os.environ.get("PROKUBE_REQUIRE_MLFLOW5"):
+            pytest.fail("PROKUBE_REQUIRE_MLFLOW5 is set but no mlflow5 server runs (servers.json: %s)" % sorted(server_info))
+        pytest.skip("no mlflow-oidc-auth 5.x server (start it: tests/harness/servers.py start --only idp,mlflow11,mlflow5)")
+    return MlflowTarget("mlflow5", server_info["mlflow5"], idp=server_info.get("idp"),
+                        refresh_token=server_info.get("admin_refresh_token"))
+
+
+@pytest.fixture(params=["mlflow11", "mlflow5"])
+def target(request):
+    """Each API generation in turn: for tests that must pass on both 11.x and the guide's 5.x."""
+    return request.getfixturevalue("mlflow" if request.param == "mlflow11" else "mlflow5")
+
+
 @pytest.fixture
 def uid():
     """A short unique suffix so tests sharing one server never collide."""
     return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="session")
+def kube():
+    """A Kubernetes API for the team_workspace role, with the PodDefault CRD installed.
+
+    The stand-in (tests/harness/kube_standin.py) in a thread of this process, or a real cluster when
+    PROKUBE_REAL_KUBECONFIG names its kubeconfig. Yields {url, kubeconfig, client (a kubernetes DynamicClient), real}.
+    """
+    import kube_standin
+    from kubernetes import config as kube_config
+    from kubernetes.dynamic import DynamicClient
+    from kubernetes.dynamic.exceptions import ConflictError
+
+    server = None
+    real = os.environ.get("PROKUBE_REAL_KUBECONFIG")
+    if real:
+        kubeconfig = real
+    else:
+        server, url = kube_standin.start_in_thread(port=0)
+        kubeconfig = os.path.join(ansible_runner.RUN_DIR, "kube-%d-%d.kubeconfig" % (os.getpid(), server.server_address[1]))
+        kube_standin.write_kubeconfig(kubeconfig, url)
+    client = DynamicClient(kube_config.new_client_from_config(config_file=kubeconfig))
+    with open(os.path.join(os.path.dirname(HERE), "harness", "poddefault-crd.yaml")) as fh:
+        import yaml
+        crd = yaml.safe_load(fh)
+    try:
+        client.resources.get(api_version="apiextensions.k8s.io/v1", kind="CustomResourceDefinition").create(body=crd)
+    except ConflictError:
+        pass  # a real cluster with Kubeflow has it already
+    try:
+        yield {"url": client.configuration.host, "kubeconfig": kubeconfig, "client": client, "real": bool(real)}
+    finally:
+        if server is not None:
+            server.stop()
