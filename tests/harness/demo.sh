@@ -57,7 +57,10 @@ for run in first second; do
   echo
   echo "== $run run of playbooks/team_workspace.yml for ds-team-alpha"
   ansible-playbook playbooks/team_workspace.yml -e team_workspace_name=ds-team-alpha \
-    -e team_workspace_tracking_uri="$MLFLOW_TRACKING_URI" | tee "$STATE/$run.log" | sed -n '/PLAY RECAP/,$p'
+    -e team_workspace_tracking_uri="$MLFLOW_TRACKING_URI" > "$STATE/$run.log"
+  # each task that changed something, then the recap
+  awk '/^TASK \[/ {task=$0} /^changed:/ {sub(/^TASK \[/, "  changed: ", task); sub(/\] \**$/, "", task); print task}
+       /PLAY RECAP/ {p=1} p' "$STATE/$run.log"
 done
 echo
 echo "== a notebook's view: the three variables of Secret ds-team-alpha/mlflow-team-credentials, used by the MLflow client"
