@@ -14,7 +14,7 @@ RUN="$ROOT/.run/molecule-$$"
 mkdir -p "$RUN"
 started_servers=""
 kube_pid=""
-start=$(date +%s.%N)
+start=$(date +%s)
 
 cleanup() {
   if [ -n "$kube_pid" ]; then kill "$kube_pid" 2>/dev/null || true; fi
@@ -71,6 +71,5 @@ unset MLFLOW_TRACKING_URI MLFLOW_TRACKING_USERNAME MLFLOW_TRACKING_PASSWORD MLFL
 cd "$ROOT"
 rc=0
 molecule test -s team_workspace "$@" || rc=$?
-end=$(date +%s.%N)
-printf 'molecule test -s team_workspace: rc=%s, %.1f s wall (team %s)\n' "$rc" "$(echo "$end - $start" | bc)" "$PROKUBE_MOLECULE_TEAM"
+printf 'molecule test -s team_workspace: rc=%s, %s s wall (team %s)\n' "$rc" "$(( $(date +%s) - start ))" "$PROKUBE_MOLECULE_TEAM"
 exit $rc
