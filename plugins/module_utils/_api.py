@@ -14,6 +14,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+
+try:
+    from datetime import timezone
+    UTC = timezone.utc
+except ImportError:  # pragma: no cover - Python 2 only
+    UTC = None
 
 from ansible_collections.prokube.mlflow.plugins.module_utils._client import MlflowApiError, MlflowError, seg
 
@@ -44,8 +52,20 @@ class Generation(object):
         self.delete_user_needs_revoke = quirks.pop("delete_user_needs_revoke", False)
         self.list_kind_key = quirks.pop("list_kind_key", "kind")
         self.list_name_key = quirks.pop("list_name_key", "name")
+        # 5.x: the token IS the account's password (one per user, expiry readable as the user's password_expiration)
+        self.token_is_password = quirks.pop("token_is_password", False)
+        # 5.x: plain lists (limit/offset ignored), no /permissions/{type}/{key}/groups listing, no trash API,
+        # group names with "/" cannot be addressed (the server decodes %2F before routing)
+        self.paged_lists = quirks.pop("paged_lists", True)
+        self.resource_group_listing = quirks.pop("resource_group_listing", True)
+        self.trash_api = quirks.pop("trash_api", True)
+        self.slash_in_group_names = quirks.pop("slash_in_group_names", True)
         if quirks:
             raise TypeError("unknown quirks %s" % sorted(quirks))
+
+    def has(self, key):
+        """Whether this generation has the route ``key`` at all."""
+        return self.paths.get(key) is not None
 
     def path(self, key, **values):
         template = self.paths.get(key)
@@ -58,7 +78,9 @@ class Generation(object):
 # per-resource listings) is the same on every generation and spelled inline in MlflowApi.
 _V6_USERS = {
     "current_user": MLFLOW + "/users/current",
-    "users": MLFLOW + "/users",                       # GET list (?service=true), POST create/upsert
+    "users": MLFLOW + "/users",                       # GET list (?service=true)
+    "user_create": MLFLOW + "/users",                 # POST create/upsert
+    "user_details": MLFLOW + "/users/details",        # GET admin listing (objects with active, managed_by)
     "user": MLFLOW + "/users/{username}",             # GET one
     "user_delete": MLFLOW + "/users",                 # DELETE with JSON body {"username"}
     "user_active": MLFLOW + "/users/{username}/active",
@@ -66,15 +88,22 @@ _V6_USERS = {
     "groups_create": PERMISSIONS + "/groups",
 }
 GENERATIONS = {
+    # The admin guide's API (5.x, Flask). Verified against 5.7.0: GET users/get answers {"user": {...,
+    # "password_expiration"}}; users/create is the same upsert of both flags as 6.0+ (and the only working way to
+    # set is_admin: PATCH users/update-admin changes the CALLER's flag, so it is never used); access-token needs an
+    # expiration with a timezone (500 without) and works with basic auth; no user details, no (de)activation.
     "5": Generation("5", "5.x", {
         "current_user": PERMISSIONS + "/users/current",
         "users": PERMISSIONS + "/users",
         "user_create": MLFLOW + "/users/create",
-        "user_get": MLFLOW + "/users/get",
+        "user": MLFLOW + "/users/get?username={username}",
         "user_delete": MLFLOW + "/users/delete",
         "access_token": PERMISSIONS + "/users/access-token",
     }, levels=("READ", "EDIT", "MANAGE", "NO_PERMISSIONS"), can_create_groups=False, duplicate_status=400,
-        delete_user_needs_revoke=True, list_kind_key="type", list_name_key="username"),
+        delete_user_needs_revoke=True, list_kind_key="type", list_name_key="username", token_is_password=True,
+        paged_lists=False, resource_group_listing=False, trash_api=False, slash_in_group_names=False),
+    # 6.0-7.x (from the released wheels, not run live here). Its one token per user is probably readable like 5.x's
+    # (password_expiration) but that is unverified, so tokens are refused there (token_is_password stays off).
     "6": Generation("6", "6.0-7.x", dict(_V6_USERS)),
     "8": Generation("8", "8.0+", dict(_V6_USERS, **{
         "tokens": MLFLOW + "/users/{username}/tokens",
@@ -105,6 +134,26 @@ def detect_generation(client):
                               "user routes exist (was it started with --app-name oidc-auth?)" % client.base_url)
         raise
     return GENERATIONS["5"]
+
+
+def http_date_to_iso(value):
+    """A server timestamp as ISO 8601 UTC with ``Z``: 5.x's Flask answers ``Fri, 01 Jan 2027 00:00:00 GMT``,
+    later ones ISO 8601 (with an offset, or none meaning UTC). None stays None; an unreadable value is kept."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    try:
+        moment = parsedate_to_datetime(text) if "," in text else None
+    except (TypeError, ValueError, IndexError):
+        moment = None
+    if moment is None:
+        try:
+            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text)
+        except ValueError:
+            return text
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def tags_to_dict(tags):
@@ -276,13 +325,18 @@ class MlflowApi(object):
     # ------------------------------------------------------------------ users, service accounts, tokens (plugin)
     @staticmethod
     def _user(raw):
-        return {
+        if isinstance(raw, dict) and isinstance(raw.get("user"), dict):
+            raw = raw["user"]  # 5.x wraps GET users/get in {"user": ...}
+        user = {
             "username": raw["username"],
             "display_name": raw.get("display_name"),
             "is_admin": bool(raw.get("is_admin")),
             "is_service_account": bool(raw.get("is_service_account")),
             "groups": sorted(g["group_name"] if isinstance(g, dict) else str(g) for g in raw.get("groups") or []),
         }
+        if "password_expiration" in raw:  # 5.x-7.x: the expiry of the user's one token (null: none set)
+            user["token_expires_at"] = http_date_to_iso(raw["password_expiration"])
+        return user
 
     def get_user(self, username):
         """One user or service account (flags and group names), or None. Usernames are lower-cased."""
@@ -294,29 +348,37 @@ class MlflowApi(object):
             raise
         return self._user(raw)
 
-    def _user_details_path(self):
-        # GET /users/details (admin): objects with ``active`` and ``managed_by``; same prefix as "users".
-        return self.generation.path("users") + "/details"
-
     def get_user_detail(self, username):
         """The admin listing's row of one user ({username, display_name, is_admin, is_service_account, active,
-        managed_by, service_account_source}), or None. One request: ``search`` narrows, the exact match is kept."""
+        managed_by, service_account_source}), or None (also on servers without that listing, 5.x).
+        One request: ``search`` narrows, the exact match is kept."""
+        if not self.generation.has("user_details"):
+            return None
         username = username.lower()
-        rows = self.client.get(self._user_details_path(), params={"search": username}) or []
+        rows = self.client.get(self.generation.path("user_details"), params={"search": username}) or []
         for row in rows:
             if row.get("username", "").lower() == username:
                 return row
         return None
 
+    def _list(self, path, params=None):
+        """A plugin list: followed page by page where the server pages, one plain GET where it does not (5.x ignores
+        limit/offset, so paging would repeat its one page)."""
+        if self.generation.paged_lists:
+            return self.client.paginate_offset(path, params=params)
+        return list(self.client.get(path, params=params) or [])
+
     def list_users(self, service=None):
         """Every user as an admin-listing row, following pages. ``service``: True/False filters, None both."""
         params = {} if service is None else {"service": "true" if service else "false"}
-        try:
-            return self.client.paginate_offset(self._user_details_path(), params=params)
-        except MlflowApiError as exc:
-            if not exc.missing_route:
-                raise
-        # Before /users/details existed: the name lists, then one read per user.
+        if self.generation.has("user_details"):
+            try:
+                return self.client.paginate_offset(self.generation.path("user_details"), params=params)
+            except MlflowApiError as exc:
+                if not exc.missing_route:
+                    raise
+        # Without /users/details: the name lists, then one read per user. Never send service=false: 5.x reads
+        # any non-empty value as true.
         names = []
         for svc in ((False, True) if service is None else (service,)):
             names.extend(self.client.get(self.generation.path("users"), params={"service": "true"} if svc else None) or [])
@@ -331,10 +393,29 @@ class MlflowApi(object):
         """``POST /users``: creates, or for an existing user OVERWRITES both flags (so always send both)."""
         body = {"username": username.lower(), "display_name": display_name,
                 "is_admin": bool(is_admin), "is_service_account": bool(is_service_account)}
-        return self.client.post(self.generation.path("users"), body)
+        return self.client.post(self.generation.path("user_create"), body)
+
+    def revoke_user_grants(self, username):
+        """Remove every direct grant and pattern grant of a user (5.x refuses to delete a user who holds any:
+        400). Returns how many were removed."""
+        removed = 0
+        for typ in ("experiment", "registered_model", "prompt"):
+            for row in self.list_subject_grants("user", username, typ):
+                if row.get("kind") == "user":
+                    key = row.get("id") if typ == "experiment" else row["name"]
+                    removed += bool(self.delete_grant("user", username, typ, key))
+            for pat in self.list_patterns("user", username, typ):
+                self.delete_pattern("user", username, typ, pat["id"])
+                removed += 1
+        return removed
 
     def delete_user(self, username):
-        """Delete a user; False when it did not exist. 409 (last active administrator, ownership) is one clear line."""
+        """Delete a user; False when it did not exist. 409 (last active administrator, ownership) is one clear line.
+        Where the server refuses to delete a user who holds grants (5.x), they are revoked first."""
+        if self.generation.delete_user_needs_revoke:
+            if self.get_user(username) is None:
+                return False
+            self.revoke_user_grants(username.lower())
         try:
             self.client.delete(self.generation.path("user_delete"), body={"username": username.lower()})
         except MlflowApiError as exc:
@@ -350,6 +431,7 @@ class MlflowApi(object):
 
     def set_user_active(self, username, active):
         """``PATCH /users/{u}/active``: deactivating revokes sessions and tokens and keeps grants."""
+        self.require_user_active()
         try:
             return self.client.patch(self.generation.path("user_active", username=username.lower()), {"active": bool(active)})
         except MlflowApiError as exc:
@@ -362,13 +444,55 @@ class MlflowApi(object):
         """Who the client's credentials authenticate as (``GET /users/current``)."""
         return self._user(self.client.get(self.generation.path("current_user")))
 
-    def _need_named_tokens(self):
+    def require_user_active(self):
+        """One line where the server cannot (de)activate an account (5.x)."""
+        if not self.generation.has("user_active"):
+            raise MlflowError("this server (mlflow-oidc-auth %s) cannot deactivate or reactivate an account (6.0 and "
+                              "later can): drop the active option, or delete the account" % self.generation.label)
+
+    def _need_named_tokens(self, name=None):
         if not self.generation.named_tokens:
+            if self.generation.token_is_password:
+                raise MlflowError("named tokens (here %r) need mlflow-oidc-auth 8.0 or later: this server (%s) keeps one "
+                                  "token per user, which is its password; use name: default" % (name or "?", self.generation.label))
             raise MlflowError("access tokens with a readable name and expiry need mlflow-oidc-auth 8.0 or later; this "
                               "server is %s" % self.generation.label)
 
+    def require_token_support(self, name, state):
+        """Fail in one line, before anything is written, for what this generation's tokens cannot do."""
+        if self.generation.named_tokens:
+            return
+        if name != "default":
+            self._need_named_tokens(name)
+        if state == "absent":
+            raise MlflowError("this server (mlflow-oidc-auth %s) cannot revoke a token: a user's one token is its "
+                              "password. Rotate it (rotate: always; the old one stops working at once) or delete the "
+                              "account" % self.generation.label)
+        if not self.generation.token_is_password:
+            self._need_named_tokens(name)
+
+    @staticmethod
+    def password_token(user):
+        """5.x: the one token of a user as token metadata, or None while it has no expiry (the random password an
+        account is created with, never shown, or one set without expiry: neither is a token anyone holds here)."""
+        if user is None or not user.get("token_expires_at"):
+            return None
+        return {"id": None, "name": "default", "token_prefix": None, "expires_at": user["token_expires_at"], "active": True}
+
+    def user_tokens(self, user):
+        """The tokens of a user read with :meth:`get_user` (5.x: derived from it, no request)."""
+        if self.generation.token_is_password:
+            token = self.password_token(user)
+            return [token] if token else []
+        if not self.generation.named_tokens:
+            return []
+        return self.list_tokens(user["username"]) or []
+
     def list_tokens(self, username):
         """A user's tokens (metadata only, never the secret), or None when the user does not exist."""
+        if self.generation.token_is_password:
+            user = self.get_user(username)
+            return None if user is None else self.user_tokens(user)
         self._need_named_tokens()
         try:
             data = self.client.get(self.generation.path("tokens", username=username.lower()))
@@ -380,7 +504,7 @@ class MlflowApi(object):
 
     def create_token(self, username, name, expiration):
         """Mint a named token (``expiration`` ISO 8601 with Z): returns the token record plus ``token``."""
-        self._need_named_tokens()
+        self._need_named_tokens(name)
         return self.client.post(self.generation.path("tokens", username=username.lower()),
                                 {"name": name, "expiration": expiration})
 
@@ -403,18 +527,25 @@ class MlflowApi(object):
     # ------------------------------------------------------------------ groups (plugin)
     def list_groups(self, search=None):
         """Group names (``GET /permissions/groups``, a bare list of strings), following pages."""
-        params = {"search": search} if search else None
-        return [str(g) for g in self.client.paginate_offset(PERMISSIONS + "/groups", params=params)]
+        params = {"search": search} if search and self.generation.paged_lists else None
+        return [str(g) for g in self._list(PERMISSIONS + "/groups", params=params)]
 
     def group_exists(self, name):
         """Whether a group of exactly this name exists (one request: ``search`` narrows, exact match decides)."""
         return name in self.list_groups(search=name if len(name) <= 256 else None)
 
+    def missing_group_message(self, name):
+        """Why group ``name`` is missing and what to do, for this generation (one line)."""
+        if self.generation.can_create_groups:
+            return "group %r does not exist on this server: create it first with prokube.mlflow.mlflow_group" % name
+        return ("group %r does not exist, and this server (mlflow-oidc-auth %s) cannot create groups through its API: "
+                "a group appears when one of its members first signs in (from the identity provider's groups claim); "
+                "sign in once as a member, or upgrade to 7.21+ which creates groups ahead" % (name, self.generation.label))
+
     def create_group(self, name):
         """``POST /permissions/groups``: idempotent (201 created / 200 already there)."""
         if not self.generation.can_create_groups:
-            raise MlflowError("this server (mlflow-oidc-auth %s) cannot create groups through its API: a group appears "
-                              "when a member first signs in (7.21+ can create them ahead)" % self.generation.label)
+            raise MlflowError(self.missing_group_message(name))
         try:
             return self.client.post(self.generation.path("groups_create"), {"group_name": name})
         except MlflowApiError as exc:
@@ -429,8 +560,11 @@ class MlflowApi(object):
     PATTERN_ROUTES = {"experiment": "experiment-patterns", "registered_model": "registered-models-patterns",
                       "prompt": "prompts-patterns"}
 
-    @staticmethod
-    def _subject_path(subject_kind, subject):
+    def _subject_path(self, subject_kind, subject):
+        if subject_kind != "user" and "/" in subject and not self.generation.slash_in_group_names:
+            raise MlflowError("group %r cannot be addressed on this server (mlflow-oidc-auth %s decodes %%2F before "
+                              "routing, so no grant route reaches a group whose name contains '/'): rename the group in "
+                              "the identity provider" % (subject, self.generation.label))
         return PERMISSIONS + ("/users/%s" if subject_kind == "user" else "/groups/%s") % seg(subject)
 
     def list_subject_grants(self, subject_kind, subject, resource_type):
@@ -502,8 +636,13 @@ class MlflowApi(object):
     def list_patterns(self, subject_kind, subject, resource_type):
         """A subject's regex grants of one resource type: ``[{id, regex, priority, permission}]`` (ids as strings)."""
         path = "%s/%s" % (self._subject_path(subject_kind, subject), self.PATTERN_ROUTES[resource_type])
+        data = self.client.get(path) or []
+        if isinstance(data, dict):  # 5.x lists a group's prompt patterns, when there are none, as {"error": "No permissions found"}
+            if "No permissions" not in str(data.get("error")):
+                raise MlflowError("GET %s answered %s instead of a list" % (path, data))
+            data = []
         return [{"id": str(p["id"]), "regex": p["regex"], "priority": int(p["priority"]), "permission": p["permission"]}
-                for p in self.client.get(path) or []]
+                for p in data]
 
     def create_pattern(self, subject_kind, subject, resource_type, regex, priority, permission):
         path = "%s/%s" % (self._subject_path(subject_kind, subject), self.PATTERN_ROUTES[resource_type])
@@ -519,18 +658,38 @@ class MlflowApi(object):
 
     def list_resource_grants(self, resource_type, key, subject_kind):
         """Who holds what on one resource: ``[{name, permission, kind}]`` for its users (incl. service
-        accounts) or its groups."""
+        accounts: ``kind`` service-account where the server says so) or its groups."""
         gen = self.generation
+        if subject_kind != "user" and not gen.resource_group_listing:
+            return self._resource_groups_by_group(resource_type, key)
         path = "%s/%s/%s/%s" % (PERMISSIONS, self.GRANT_ROUTES[resource_type], seg(key),
                                 "users" if subject_kind == "user" else "groups")
         return [{"name": item.get(gen.list_name_key, item.get("name")), "permission": item.get("permission"),
-                 "kind": item.get(gen.list_kind_key, subject_kind)} for item in self.client.get(path) or []]
+                 "kind": item.get("kind", item.get(gen.list_kind_key, subject_kind))} for item in self.client.get(path) or []]
+
+    def _resource_groups_by_group(self, resource_type, key):
+        """5.x has no ``/permissions/{type}/{key}/groups``: every group's listing of that type, filtered (one request
+        per group; groups whose name holds "/" cannot be listed there and are skipped)."""
+        rows = []
+        for group in self.list_groups():
+            if "/" in group and not self.generation.slash_in_group_names:
+                continue
+            for item in self.list_subject_grants("group", group, resource_type):
+                if str(item.get("id") if resource_type == "experiment" else item.get("name")) == str(key):
+                    rows.append({"name": group, "permission": item.get("permission"), "kind": "group"})
+        return rows
 
     # ------------------------------------------------------------------ trash / garbage collection (plugin)
     # The plugin's admin trash API (routers/trash.py). Its own errors are {"error": "..."} bodies (not
     # "detail"), with 400/404/500; every id list is a comma-separated QUERY parameter, never a body. The
     # cleanup answers 200 even when it kept some of what it was asked to purge (failed_runs/_experiments).
     TRASH = "/oidc/trash"
+
+    def require_trash_api(self, pointer=""):
+        """One line where the server has no trash API (5.x)."""
+        if not self.generation.trash_api:
+            raise MlflowError("this server (mlflow-oidc-auth %s) has no trash API to purge deleted experiments and runs%s"
+                              % (self.generation.label, ": " + pointer if pointer else ""))
 
     def trash_experiments(self):
         """Every soft-deleted experiment: [{experiment_id, name, last_update_time, ...}] (one request)."""
@@ -573,15 +732,13 @@ class MlflowApi(object):
     def gc_experiment_grants(self, experiment_id):
         """Every user and group grant on an experiment id (exists or not): [{kind, name, permission}], sorted."""
         grants = []
-        for kind, path in (("user", "users"), ("group", "groups")):
-            for item in self.client.get(PERMISSIONS + "/experiments/%s/%s" % (seg(experiment_id), path)) or []:
-                name = item.get("name") or item.get("username") or item.get("group_name")
-                grants.append(dict(experiment_id=str(experiment_id), kind=kind, name=name, permission=item.get("permission")))
+        for kind in ("user", "group"):
+            for item in self.list_resource_grants("experiment", experiment_id, kind):
+                grants.append(dict(experiment_id=str(experiment_id), kind=kind, name=item["name"], permission=item.get("permission")))
         return sorted(grants, key=lambda g: (g["kind"], g["name"] or ""))
 
-    @staticmethod
-    def _gc_grant_path(kind, name, experiment_id):
-        return PERMISSIONS + "/%s/%s/experiments/%s" % ("users" if kind == "user" else "groups", seg(name), seg(experiment_id))
+    def _gc_grant_path(self, kind, name, experiment_id):
+        return "%s/experiments/%s" % (self._subject_path(kind, name), seg(experiment_id))
 
     def gc_delete_experiment_grant(self, kind, name, experiment_id):
         """Remove one grant; False when it was already gone (404)."""

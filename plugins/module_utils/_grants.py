@@ -238,8 +238,7 @@ class GrantEngine(object):
             self.subject = user["username"]
             return user
         if not self.api.group_exists(self.subject):
-            raise MlflowError("group %r does not exist on this server: create it first with prokube.mlflow.mlflow_group, "
-                              "nothing was granted" % self.subject)
+            raise MlflowError("%s; nothing was granted" % self.api.missing_group_message(self.subject))
         return {"group": self.subject}
 
     def listing(self, typ):

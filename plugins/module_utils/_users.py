@@ -83,6 +83,8 @@ def run_user(module, service_account_fixed=None):
     kind = "service account" if service_account_fixed else "user"
 
     api.generation  # probe once: proves the credentials, picks the routes
+    if manage_active:
+        api.require_user_active()  # 5.x cannot (de)activate: one line before anything is read or written
     before = read(api, username, manage_active)
     extra = {}
 

@@ -21,7 +21,7 @@ description:
     (C(/oidc/trash), mlflow-oidc-auth 6.0 and later). The caller must be an MLflow administrator.
   - Servers without the trash API (mlflow-oidc-auth 5.x) make the module fail with a pointer to the other way, the
     guide's C(mlflow gc) run inside the tracking-server pod, see the task file C(playbooks/tasks/mlflow_gc_exec.yml)
-    of this collection (it uses C(kubernetes.core.k8s_exec)).
+    of this collection (it uses C(kubernetes.core.k8s_exec)). O(stale_grants_only) works on 5.x too.
   - What is purged is chosen by O(experiment_ids), O(experiments) and O(run_ids), and narrowed by O(older_than).
     Without any of the first three the module refuses to run, before sending any request, unless O(purge_all=true)
     says explicitly that the whole trash is meant.
@@ -226,6 +226,11 @@ failed_runs:
   returned: on failure
   type: list
   elements: dict
+api_generation:
+  description: The mlflow-oidc-auth API generation detected on the server.
+  returned: when the server was reached
+  type: str
+  sample: 8.0+
 http_requests:
   description: How many HTTP requests this task sent to MLflow.
   returned: always
@@ -468,6 +473,9 @@ def main_logic(module):
     p = module.params
     ids, names, run_ids, delta = validate(p)
     api = module.api
+    api.generation  # one probe: proves the credentials, reports api_generation
+    if not p["stale_grants_only"]:
+        api.require_trash_api(EXEC_POINTER)  # 5.x: one line, before any other request
     todo = plan(module, api, ids, names, run_ids, delta)
     before = dict(experiments=todo["experiments"], runs=todo["runs"], grants=todo["grants"])
     after = dict(experiments=[], runs=[], grants=[])

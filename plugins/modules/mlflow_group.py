@@ -17,7 +17,9 @@ description:
   - Group names are opaque, for example C(pk:ds-team-alpha) (a provider-prefixed name) or C(/data-science)
     (a Keycloak group path); they are encoded correctly wherever they appear in a URL.
   - Membership comes from the identity provider at sign-in (or SCIM); no API changes it, so this module does not.
-  - Needs administrator rights and mlflow-oidc-auth 7.21 or later (older servers create groups only at sign-in).
+  - Needs administrator rights. Creating a group needs mlflow-oidc-auth 7.21 or later. Older servers (the admin
+    guide's 5.x) create a group only when one of its members first signs in; there the module reports an existing
+    group as unchanged and fails with that explanation for a missing one (in check mode too).
 author:
   - prokube.mlflow contributors (@prokube)
 extends_documentation_fragment:
@@ -89,6 +91,9 @@ def main_logic(module):
                               "a group (remove it from the identity provider and the server's database instead)" % name)
         module.converge(None, None, lambda: None)
         module.exit(group={})
+
+    if before is None and not api.generation.can_create_groups:
+        raise MlflowError(api.missing_group_message(name))  # 5.x: before anything is written, in check mode too
 
     def write():
         api.create_group(name)

@@ -26,7 +26,12 @@ description:
     provider. Give O(oidc_refresh_token) and O(oidc_discovery_url) (plus O(oidc_client_id)/O(oidc_client_secret) if the
     client needs them), or a bearer O(token). With only O(username)/O(password) the module fails before changing
     anything when a token would be minted; reading and revoking work with basic authentication.
-  - Needs administrator rights and mlflow-oidc-auth 8.0 or later (named tokens with readable expiry).
+  - Needs administrator rights.
+  - B(Before 8.0) (the admin guide's 5.x, and 6.0-7.x) a user has one token, which is its password; its expiry is
+    readable, so O(rotate) and O(current_token) work the same. Minting works with basic authentication there. A name
+    other than V(default) and O(state=absent) (no revocation exists) fail in one line before anything is written.
+    A token without expiry (the random password an account is created with, never shown to anyone) counts as
+    missing, so the first run mints one. RV(token_info.token_prefix) is null there (such tokens have no prefix).
 author:
   - prokube.mlflow contributors (@prokube)
 extends_documentation_fragment:
@@ -309,7 +314,8 @@ def main_logic(module):
 
     api = module.api
     generation = api.generation  # probe once: proves the credentials (and the sign-in), picks the routes
-    tokens = api.list_tokens(username)  # fails in one line before 8.0: no readable named tokens there
+    api.require_token_support(name, p["state"])  # one line where this generation cannot (named tokens, revoking)
+    tokens = api.list_tokens(username)
     if tokens is None:
         if p["state"] == "absent":
             module.converge(None, None, lambda: None)

@@ -56,6 +56,8 @@ options:
       - V(false) deactivates the user (revokes every session and access token, keeps the grants); V(true)
         reactivates. Not set means leave it as it is.
       - The server refuses to deactivate the last active administrator.
+      - Needs mlflow-oidc-auth 6.0 or later; on 5.x (the admin guide's) setting it fails in one line before anything
+        is written.
     type: bool
   state:
     description:

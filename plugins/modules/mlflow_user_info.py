@@ -76,7 +76,10 @@ users:
       type: list
       elements: str
     tokens:
-      description: The user's access tokens, without secrets. Only with O(name), on 8.0+ servers.
+      description:
+        - The user's access tokens, without secrets. Only with O(name).
+        - Before 8.0 (the admin guide's 5.x) the one token (the account's password) appears as V(default) with its
+          expiry only once one was minted with an expiry (C(id) and C(token_prefix) are null there).
       type: list
       elements: dict
       contains:
@@ -154,9 +157,8 @@ def one_user(api, username):
     if detail:
         out.update(active=detail.get("active"), managed_by=detail.get("managed_by"))
     out["groups"] = user["groups"]
-    if api.generation.named_tokens:
-        tokens = api.list_tokens(username) or []
-        out["tokens"] = [dict((k, t.get(k)) for k in TOKEN_KEYS) for t in tokens]
+    tokens = api.user_tokens(user)  # 8.0+: one request; before: the one token's expiry, read with the user
+    out["tokens"] = [dict((k, t.get(k)) for k in TOKEN_KEYS) for t in tokens]
     return [out]
 
 

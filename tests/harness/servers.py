@@ -54,7 +54,9 @@ VENVS = ROOT / ".venv"
 ADMIN_USERNAME = "admin@example.com"
 ADMIN_GROUP = "mlflow-admin"
 USER_GROUP = "mlflow"
-DEFAULT_MLFLOW5_GROUPS = ["pk:ds-team-alpha", "pk:ds-team-beta", "mlflow"]
+# gen-test-*: groups tests/integration/test_generations.py grants to (5.x cannot create groups);
+# "gen-test/slash": a name with "/" that 5.x cannot address.
+DEFAULT_MLFLOW5_GROUPS = ["pk:ds-team-alpha", "pk:ds-team-beta", "mlflow", "gen-test-a", "gen-test-b", "gen-test/slash"]
 OIDC_CLIENT_ID = "mlflow-test"
 START_TIMEOUT = 90.0  # seconds a server may take to answer its health check
 STOP_TIMEOUT = 10.0  # seconds between SIGTERM and SIGKILL
