@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the harness scripts: the controller venv first on PATH, the collection and its
 # dependencies on ANSIBLE_COLLECTIONS_PATH, nothing written outside the work tree.
 ROOT="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"

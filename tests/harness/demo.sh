@@ -87,4 +87,9 @@ PY
 )
 rm -f "$STATE/notebook.env"
 echo
-grep -q "changed=0" "$STATE/second.log" && echo "== second run: no changes (idempotent)" || { echo "second run changed something"; exit 1; }
+if grep -q "changed=0" "$STATE/second.log"; then
+  echo "== second run: no changes (idempotent)"
+else
+  echo "== second run changed something: see $STATE/second.log" >&2
+  exit 1
+fi

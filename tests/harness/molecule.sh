@@ -16,6 +16,7 @@ started_servers=""
 kube_pid=""
 start=$(date +%s)
 
+# shellcheck disable=SC2329  # called by the EXIT trap
 cleanup() {
   if [ -n "$kube_pid" ]; then kill "$kube_pid" 2>/dev/null || true; fi
   if [ -n "$started_servers" ]; then "$PY" "$ROOT/tests/harness/servers.py" stop --state "$RUN/servers" >/dev/null || true; fi
