@@ -71,7 +71,10 @@ options:
     choices: [never, always, expiring]
     default: expiring
   rotate_before_days:
-    description: With O(rotate=expiring), rotate a token that expires within this many days.
+    description:
+      - With O(rotate=expiring), rotate a token that expires within this many days.
+      - A new token's lifetime must be longer than this, or every run would rotate it again; such a task fails before
+        any request.
     type: int
     default: 30
   current_token:
@@ -311,6 +314,11 @@ def main_logic(module):
         raise MlflowError("rotate_before_days must not be negative, got %d" % p["rotate_before_days"])
     now = utcnow()
     expiry = requested_expiry(p["expiration"], p["expires_in_days"], now) if p["state"] == "present" else None
+    if expiry is not None and p["rotate"] == "expiring" and expiry - now <= timedelta(days=p["rotate_before_days"]):
+        # Checked before any request: such a token would be inside its own rotation window at once.
+        raise MlflowError("a new token would expire within rotate_before_days=%d, so every run would rotate it again: "
+                          "give a later expiration / larger expires_in_days, a smaller rotate_before_days, or "
+                          "rotate=always if that is what you want" % p["rotate_before_days"])
 
     api = module.api
     generation = api.generation  # probe once: proves the credentials (and the sign-in), picks the routes
@@ -345,9 +353,6 @@ def main_logic(module):
 
     if generation.mint_needs_sign_in and not module.client.interactive:
         raise MlflowError(SIGN_IN_MESSAGE)
-    if p["rotate"] == "expiring" and expiry - now <= timedelta(days=p["rotate_before_days"]):
-        module.warn("the new token expires within rotate_before_days=%d, so every run will rotate it again: give a later "
-                    "expiration or a smaller rotate_before_days" % p["rotate_before_days"])
     after = {"name": name, "token_prefix": None, "expires_at": iso_z(expiry), "active": True}
     minted = {}
 

@@ -33,11 +33,11 @@ def scenarios(uid):
         ("mlflow_experiment", {"name": exp, "tags": {"team": "bench"}}),
         ("mlflow_experiment_info", {"name": exp}),
         ("mlflow_registered_model", {"name": "bench-model-%s" % uid, "description": "d"}),
-        ("mlflow_prompt", {"name": "bench-prompt-%s" % uid, "template": "Hello {{name}}"}),
+        ("mlflow_prompt", {"name": "bench-prompt-%s" % uid, "template": "Summarize the following text in one sentence."}),
         ("mlflow_group", {"name": group}),
         ("mlflow_service_account", {"name": svc, "display_name": "Bench"}),
         ("mlflow_user_info", {"name": svc}),
-        ("mlflow_token", {"user": svc, "expires_in_days": 30}),
+        ("mlflow_token", {"user": svc, "expires_in_days": 90}),
         ("mlflow_group_permission", {"group": group, "experiment": exp, "permission": "EDIT"}),
         ("mlflow_user_permission", {"user": svc, "experiment": exp, "permission": "READ"}),
         ("mlflow_group_permission", {"group": group, "grants": grants, "exclusive": True}),
@@ -53,7 +53,8 @@ def run_once(info, module, args, defaults):
     wall = time.time() - start
     run.assert_ok()
     res = run.result("bench")
-    return wall, res.get("changed"), res.get("http_requests")
+    # a minted token censors the whole displayed result (changed stays): its count is not visible then
+    return wall, res.get("changed"), res.get("http_requests", "censored")
 
 
 def main():

@@ -125,6 +125,10 @@ def test_bad_dates_fail_before_any_request(mlflow, uid, tmp_path):
         assert not res.get("http_requests")
     run = mlflow.run(token_tasks(tmp_path / "token", user="x-%s" % uid, expires_in_days=367), defaults="oidc")
     assert "between 1 and 366" in run.result("tok")["msg"]
+    # a lifetime inside the rotation window would rotate on every run: refused before any request
+    run = mlflow.run(token_tasks(tmp_path / "token", user="x-%s" % uid, expires_in_days=30), defaults="oidc")
+    res = run.result("tok")
+    assert run.rc != 0 and "every run would rotate it again" in res["msg"] and not res.get("http_requests")
 
 
 def test_token_never_in_verbose_or_diff_output(mlflow, uid, tmp_path):
