@@ -63,6 +63,26 @@ def mask_secrets(value):
     return value
 
 
+def desired_tags(current, tags, purge):
+    """The tags a resource should have: ``current`` updated with ``tags`` (values as strings); with ``purge``,
+    tags not listed are dropped, except system tags (``mlflow.*``). ``tags=None`` leaves them as they are."""
+    if tags is None:
+        return dict(current)
+    tags = dict((k, "" if v is None else str(v)) for k, v in tags.items())
+    result = dict((k, v) for k, v in current.items() if k.startswith("mlflow.") and k not in tags) if purge else dict(current)
+    result.update(tags)
+    return result
+
+
+def sync_tags(before, after, set_tag, delete_tag):
+    """Inside a ``write()``: set the tags that differ, delete the ones ``after`` no longer has."""
+    for key, value in sorted(after.items()):
+        if before.get(key) != value:
+            set_tag(key, value)
+    for key in sorted(set(before) - set(after)):
+        delete_tag(key)
+
+
 class MlflowModule(AnsibleModule):
     """AnsibleModule plus the MLflow connection, the write gate and the result shape.
 

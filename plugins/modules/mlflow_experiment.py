@@ -21,6 +21,7 @@ author:
 extends_documentation_fragment:
   - prokube.mlflow.connection
   - prokube.mlflow.connection.attributes
+  - prokube.mlflow.tags
 options:
   name:
     description: Name of the experiment.
@@ -31,17 +32,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  tags:
-    description:
-      - Tags the experiment must have. Values are converted to strings.
-      - Tags not listed are kept unless O(purge_tags=true).
-    type: dict
-  purge_tags:
-    description:
-      - Remove tags that are not in O(tags). System tags (C(mlflow.*)) are never removed unless listed in O(tags).
-      - Has no effect when O(tags) is not given.
-    type: bool
-    default: false
   artifact_location:
     description:
       - Where the experiment's artifacts are stored. Applies only when the experiment is created; MLflow cannot
@@ -117,25 +107,13 @@ http_requests:
 """
 
 from ansible_collections.prokube.mlflow.plugins.module_utils._client import MlflowApiError
-from ansible_collections.prokube.mlflow.plugins.module_utils._module import MlflowModule
+from ansible_collections.prokube.mlflow.plugins.module_utils._module import MlflowModule, desired_tags, sync_tags
 
 VIEW_KEYS = ("experiment_id", "name", "lifecycle_stage", "artifact_location", "tags")
 
 
 def view(exp):
     return dict((k, exp[k]) for k in VIEW_KEYS) if exp else None
-
-
-def wanted_tags(current, tags, purge):
-    if tags is None:
-        return dict(current)
-    tags = dict((k, "" if v is None else str(v)) for k, v in tags.items())
-    if purge:
-        result = dict((k, v) for k, v in current.items() if k.startswith("mlflow.") and k not in tags)
-    else:
-        result = dict(current)
-    result.update(tags)
-    return result
 
 
 def create(module, api, name, artifact_location, tags):
@@ -167,7 +145,7 @@ def main_logic(module):
 
     if before is None:
         after = dict(experiment_id="", name=p["name"], lifecycle_stage="active",
-                     artifact_location=p["artifact_location"], tags=wanted_tags({}, p["tags"], p["purge_tags"]))
+                     artifact_location=p["artifact_location"], tags=desired_tags({}, p["tags"], p["purge_tags"]))
 
         def write():
             exp_id = create(module, api, p["name"], p["artifact_location"], after["tags"])
@@ -177,7 +155,7 @@ def main_logic(module):
                 api.set_experiment_tag(exp_id, key, value)
             return view(api.get_experiment(exp_id) if lost else created)
     else:
-        after = dict(before, lifecycle_stage="active", tags=wanted_tags(before["tags"], p["tags"], p["purge_tags"]))
+        after = dict(before, lifecycle_stage="active", tags=desired_tags(before["tags"], p["tags"], p["purge_tags"]))
         if p["artifact_location"] and p["artifact_location"] != before["artifact_location"]:
             extra["artifact_location_mismatch"] = {"requested": p["artifact_location"], "actual": before["artifact_location"]}
             module.warn("experiment %r keeps its artifact location %s: MLflow sets it only at creation (requested %s)"
@@ -187,11 +165,8 @@ def main_logic(module):
             exp_id = before["experiment_id"]
             if before["lifecycle_stage"] != "active":
                 api.restore_experiment(exp_id)
-            for key, value in sorted(after["tags"].items()):
-                if before["tags"].get(key) != value:
-                    api.set_experiment_tag(exp_id, key, value)
-            for key in sorted(set(before["tags"]) - set(after["tags"])):
-                api.delete_experiment_tag(exp_id, key)
+            sync_tags(before["tags"], after["tags"], lambda k, v: api.set_experiment_tag(exp_id, k, v),
+                      lambda k: api.delete_experiment_tag(exp_id, k))
             return view(api.get_experiment(exp_id))
 
     end = module.converge(before, after, write)

@@ -23,6 +23,7 @@ author:
 extends_documentation_fragment:
   - prokube.mlflow.connection
   - prokube.mlflow.connection.attributes
+  - prokube.mlflow.tags
 options:
   name:
     description: Name of the prompt (letters, digits, C(_), C(-) and C(.)).
@@ -41,16 +42,6 @@ options:
   description:
     description: The prompt's description. Left as it is when omitted.
     type: str
-  tags:
-    description:
-      - Tags the prompt must have. Values are converted to strings.
-      - Tags not listed are kept unless O(purge_tags=true).
-    type: dict
-  purge_tags:
-    description:
-      - Remove tags that are not in O(tags). System tags (C(mlflow.*)) are never removed unless listed in O(tags).
-    type: bool
-    default: false
   state:
     description: V(present) creates or updates, V(absent) deletes the prompt with all its versions.
     type: str
@@ -129,7 +120,7 @@ from ansible.module_utils.six import string_types
 
 from ansible_collections.prokube.mlflow.plugins.module_utils._api import PROMPT_TAG
 from ansible_collections.prokube.mlflow.plugins.module_utils._client import MlflowError
-from ansible_collections.prokube.mlflow.plugins.module_utils._module import MlflowModule
+from ansible_collections.prokube.mlflow.plugins.module_utils._module import MlflowModule, desired_tags, sync_tags
 
 NAME_RULE = re.compile(r"^[a-zA-Z0-9_.-]+$")
 VERSION_KEYS = ("version", "template", "prompt_type", "commit_message")
@@ -153,15 +144,6 @@ def normalize_template(template):
     if isinstance(template, list) and all(isinstance(m, dict) and "role" in m and "content" in m for m in template):
         return [dict((str(k), v) for k, v in m.items()) for m in template]
     raise MlflowError("template must be a string or a list of messages with role and content")
-
-
-def wanted_tags(current, tags, purge):
-    if tags is None:
-        return dict(current)
-    tags = dict((k, "" if v is None else str(v)) for k, v in tags.items())
-    result = dict((k, v) for k, v in current.items() if k.startswith("mlflow.") and k not in tags) if purge else dict(current)
-    result.update(tags)
-    return result
 
 
 def same_template(a, b):
@@ -192,7 +174,7 @@ def main_logic(module):
     if found is None and template is None:
         raise MlflowError("template is required to create prompt %r" % name)
     cur_prompt = (before or {}).get("prompt") or {"name": name, "description": "", "tags": {}}
-    want_prompt = dict(cur_prompt, tags=wanted_tags(cur_prompt["tags"], p["tags"], p["purge_tags"] and found is not None))
+    want_prompt = dict(cur_prompt, tags=desired_tags(cur_prompt["tags"], p["tags"], p["purge_tags"] and found is not None))
     if p["description"] is not None:
         want_prompt["description"] = p["description"]
     cur_version = (before or {}).get("latest_version")
@@ -210,11 +192,8 @@ def main_logic(module):
         else:
             if want_prompt["description"] != cur_prompt["description"]:
                 api.update_registered_model(name, want_prompt["description"])
-            for key, value in sorted(want_prompt["tags"].items()):
-                if cur_prompt["tags"].get(key) != value:
-                    api.set_registered_model_tag(name, key, value)
-            for key in sorted(set(cur_prompt["tags"]) - set(want_prompt["tags"])):
-                api.delete_registered_model_tag(name, key)
+            sync_tags(cur_prompt["tags"], want_prompt["tags"], lambda k, v: api.set_registered_model_tag(name, k, v),
+                      lambda k: api.delete_registered_model_tag(name, k))
         version = api.create_prompt_version(name, template, p["commit_message"]) if new_version else latest
         return {"prompt": prompt_view(api.get_registered_model(name)), "latest_version": version_view(version)}
 

@@ -21,6 +21,7 @@ author:
 extends_documentation_fragment:
   - prokube.mlflow.connection
   - prokube.mlflow.connection.attributes
+  - prokube.mlflow.tags
 options:
   name:
     description: Name of the registered model.
@@ -29,17 +30,6 @@ options:
   description:
     description: The model's description. Left as it is when omitted; V("") clears it.
     type: str
-  tags:
-    description:
-      - Tags the model must have. Values are converted to strings.
-      - Tags not listed are kept unless O(purge_tags=true).
-    type: dict
-  purge_tags:
-    description:
-      - Remove tags that are not in O(tags). System tags (C(mlflow.*)) are never removed unless listed in O(tags).
-      - Has no effect when O(tags) is not given.
-    type: bool
-    default: false
   state:
     description: V(present) creates or updates, V(absent) deletes the model with all its versions.
     type: str
@@ -92,20 +82,11 @@ http_requests:
 """
 
 from ansible_collections.prokube.mlflow.plugins.module_utils._client import MlflowError
-from ansible_collections.prokube.mlflow.plugins.module_utils._module import MlflowModule
+from ansible_collections.prokube.mlflow.plugins.module_utils._module import MlflowModule, desired_tags, sync_tags
 
 
 def view(model):
     return {"name": model["name"], "description": model["description"], "tags": dict(model["tags"])} if model else None
-
-
-def wanted_tags(current, tags, purge):
-    if tags is None:
-        return dict(current)
-    tags = dict((k, "" if v is None else str(v)) for k, v in tags.items())
-    result = dict((k, v) for k, v in current.items() if k.startswith("mlflow.") and k not in tags) if purge else dict(current)
-    result.update(tags)
-    return result
 
 
 def main_logic(module):
@@ -122,24 +103,21 @@ def main_logic(module):
         module.exit(registered_model=end or {})
 
     if before is None:
-        after = {"name": p["name"], "description": p["description"] or "", "tags": wanted_tags({}, p["tags"], False)}
+        after = {"name": p["name"], "description": p["description"] or "", "tags": desired_tags({}, p["tags"], False)}
 
         def write():
             api.create_registered_model(p["name"], after["description"], after["tags"])
             return view(api.get_registered_model(p["name"]))
     else:
-        after = dict(before, tags=wanted_tags(before["tags"], p["tags"], p["purge_tags"]))
+        after = dict(before, tags=desired_tags(before["tags"], p["tags"], p["purge_tags"]))
         if p["description"] is not None:
             after["description"] = p["description"]
 
         def write():
             if after["description"] != before["description"]:
                 api.update_registered_model(p["name"], after["description"])
-            for key, value in sorted(after["tags"].items()):
-                if before["tags"].get(key) != value:
-                    api.set_registered_model_tag(p["name"], key, value)
-            for key in sorted(set(before["tags"]) - set(after["tags"])):
-                api.delete_registered_model_tag(p["name"], key)
+            sync_tags(before["tags"], after["tags"], lambda k, v: api.set_registered_model_tag(p["name"], k, v),
+                      lambda k: api.delete_registered_model_tag(p["name"], k))
             return view(api.get_registered_model(p["name"]))
 
     module.exit(registered_model=module.converge(before, after, write))

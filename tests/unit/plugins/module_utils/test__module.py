@@ -32,3 +32,19 @@ def test_every_module_documents_the_action_group_and_connection():
             text = fh.read()
         assert "prokube.mlflow.connection\n" in text, f
         assert re.search(r"prokube\.mlflow\.connection\.(info_)?attributes", text), f
+
+
+def test_desired_tags_keeps_purges_and_spares_system_tags():
+    from ansible_collections.prokube.mlflow.plugins.module_utils._module import desired_tags
+    current = {"a": "1", "b": "2", "mlflow.note": "x"}
+    assert desired_tags(current, None, True) == current
+    assert desired_tags(current, {"a": 3}, False) == {"a": "3", "b": "2", "mlflow.note": "x"}
+    assert desired_tags(current, {"a": None}, True) == {"a": "", "mlflow.note": "x"}
+
+
+def test_sync_tags_sets_differences_and_deletes_dropped():
+    from ansible_collections.prokube.mlflow.plugins.module_utils._module import sync_tags
+    calls = []
+    sync_tags({"a": "1", "b": "2", "c": "3"}, {"a": "1", "b": "new", "d": "4"},
+              lambda k, v: calls.append(("set", k, v)), lambda k: calls.append(("delete", k)))
+    assert calls == [("set", "b", "new"), ("set", "d", "4"), ("delete", "c")]
