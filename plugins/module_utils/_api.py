@@ -737,23 +737,6 @@ class MlflowApi(object):
                 grants.append(dict(experiment_id=str(experiment_id), kind=kind, name=item["name"], permission=item.get("permission")))
         return sorted(grants, key=lambda g: (g["kind"], g["name"] or ""))
 
-    def _gc_grant_path(self, kind, name, experiment_id):
-        return "%s/experiments/%s" % (self._subject_path(kind, name), seg(experiment_id))
-
-    def gc_delete_experiment_grant(self, kind, name, experiment_id):
-        """Remove one grant; False when it was already gone (404)."""
-        try:
-            self.client.delete(self._gc_grant_path(kind, name, experiment_id))
-        except MlflowApiError as exc:
-            if exc.not_found:
-                return False
-            raise
-        return True
-
-    def gc_restore_experiment_grant(self, kind, name, experiment_id, permission):
-        """Put back a grant removed before a purge that the server then refused."""
-        self.client.post(self._gc_grant_path(kind, name, experiment_id), {"permission": permission})
-
     @staticmethod
     def parse_cleanup_result(data):
         """The answer of POST /oidc/trash/cleanup as {deleted_experiments, deleted_runs, failed_experiments,

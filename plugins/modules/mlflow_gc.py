@@ -403,7 +403,7 @@ def purge(module, api, todo):
     def remove(grants):
         removed = []
         for g in grants:
-            if api.gc_delete_experiment_grant(g["kind"], g["name"], g["experiment_id"]):
+            if api.delete_grant(g["kind"], g["name"], "experiment", g["experiment_id"]):
                 removed.append(g)
         return removed
 
@@ -439,7 +439,7 @@ def purge(module, api, todo):
             if g["experiment_id"] in purged:
                 out["grants_removed"].append(g)
             else:
-                api.gc_restore_experiment_grant(g["kind"], g["name"], g["experiment_id"], g["permission"])
+                api.create_grant(g["kind"], g["name"], "experiment", g["experiment_id"], g["permission"])
                 out["grants_restored"].append(g)
         if res["error"]:
             return out

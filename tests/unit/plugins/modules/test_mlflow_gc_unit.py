@@ -119,12 +119,15 @@ class FakeApi(object):
         self.existing = set(existing)
         self.log = []
 
-    def gc_delete_experiment_grant(self, kind, name, exp_id):
+    def delete_grant(self, kind, name, resource_type, exp_id):
+        assert resource_type == "experiment"
         self.log.append(("delete", kind, name, exp_id))
         return True
 
-    def gc_restore_experiment_grant(self, kind, name, exp_id, permission):
+    def create_grant(self, kind, name, resource_type, exp_id, permission):
+        assert resource_type == "experiment"
         self.log.append(("restore", kind, name, exp_id, permission))
+        return True
 
     def trash_cleanup(self, experiment_ids=None, run_ids=None, older_than=None):
         self.log.append(("cleanup", tuple(experiment_ids or ()), tuple(run_ids or ())))
